@@ -1,1 +1,4 @@
-export {};
+export * from "./topics";
+export * from "./cbor";
+export * from "./payloads/schemas";
+export * from "./payloads/codec";
