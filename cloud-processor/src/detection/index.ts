@@ -1,0 +1,3 @@
+export { ALERT_THRESHOLD, defaultDetector, type Detector, type DetectorFactory, type DetectorState } from "./detector.ts";
+export { EnsembleDetector, ensembleFactory, DEFAULT_PARAMS, type EnsembleParams } from "./ensemble.ts";
+export { runDetect, detectFile } from "./detect-cli.ts";

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { ALERT_THRESHOLD, defaultDetector } from "../../src/detection/index.ts";
+
+function series(n: number, seed = 1): number[] {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return Array.from({ length: n }, (_, i) => 10 + 3 * Math.sin((2 * Math.PI * i) / 48) + rand());
+}
+
+describe("default detector", () => {
+  it("scores every point in [0, 1]", () => {
+    const d = defaultDetector.create();
+    for (const [i, v] of series(3000).entries()) {
+      const s = d.score(i * 60_000, v);
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("a restored snapshot gives identical subsequent scores (through JSON)", () => {
+    const xs = series(4000, 7);
+    xs[3000] = 40;
+    const a = defaultDetector.create();
+    for (let i = 0; i < 2000; i++) a.score(i * 60_000, xs[i]!);
+    const b = defaultDetector.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    for (let i = 2000; i < xs.length; i++) expect(b.score(i * 60_000, xs[i]!)).toBe(a.score(i * 60_000, xs[i]!));
+  });
+
+  it("state stays the same size however long the series (constant memory)", () => {
+    const d = defaultDetector.create();
+    const xs = series(20_000, 3);
+    const sizes: number[] = [];
+    xs.forEach((v, i) => {
+      d.score(i * 60_000, v);
+      if (i === 5_000 || i === 19_999) sizes.push(JSON.stringify(d.snapshot()).length);
+    });
+    expect(sizes[1]! / sizes[0]!).toBeLessThan(1.2);
+  });
+
+  it("fires on a clear level shift and stays quiet on the regular pattern before it", () => {
+    const xs = series(3000, 5);
+    for (let i = 2500; i < 3000; i++) xs[i]! += 15;
+    const d = defaultDetector.create();
+    const fired = xs.map((v, i) => d.score(i * 60_000, v) >= ALERT_THRESHOLD);
+    expect(fired.slice(2500, 2520).some(Boolean)).toBe(true);
+    expect(fired.slice(1000, 2500).filter(Boolean).length).toBeLessThanOrEqual(2);
+  });
+});
