@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/coverage/**", "**/.tmp/**", "bench/results/**", "bench/data/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/coverage/**", "**/.tmp/**", "node-red/lib/**", "bench/results/**", "bench/data/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -10,7 +10,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.cjs"],
-    rules: { "@typescript-eslint/no-require-imports": "off" },
+    // CommonJS, as Node-RED loads nodes with require(); node.js `this` aliasing is its idiom.
+    files: ["**/*.cjs", "node-red/nodes/**/*.js"],
+    languageOptions: { sourceType: "commonjs" },
+    rules: { "@typescript-eslint/no-require-imports": "off", "@typescript-eslint/no-this-alias": "off" },
   },
 );
