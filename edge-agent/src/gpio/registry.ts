@@ -1,0 +1,29 @@
+/**
+ * Every GPIO backend by its config `type`. Each schema is a zod object with a `type`
+ * literal, for `z.discriminatedUnion("type", Object.values(gpioRegistry).map((k) => k.schema))`.
+ */
+import type { z } from "zod";
+import type { GpioChip } from "./chip";
+import { simGpioSchema } from "./sim/config";
+import { libgpiodSchema } from "./libgpiod/config";
+
+export interface GpioKind {
+  readonly schema: z.ZodObject;
+  /** `cfg` is parsed again with `schema`. The chip acquires its device or socket on first use. */
+  create(cfg: unknown): GpioChip;
+}
+
+function kind<S extends z.ZodObject>(schema: S, create: (cfg: z.output<S>) => GpioChip): GpioKind {
+  return { schema, create: (cfg) => create(schema.parse(cfg)) };
+}
+
+function pending(name: string): () => never {
+  return () => {
+    throw new Error(`GPIO backend "${name}" is not available in this build`);
+  };
+}
+
+export const gpioRegistry: Record<string, GpioKind> = {
+  sim: kind(simGpioSchema, pending("sim")),
+  libgpiod: kind(libgpiodSchema, pending("libgpiod")),
+};

@@ -1,0 +1,40 @@
+/**
+ * Every input kind by its config `type`. Config picks by name; nothing else switches on kinds.
+ * Each schema is a zod object with a `type` literal, so a config loader can build
+ * `z.discriminatedUnion("type", Object.values(inputRegistry).map((k) => k.schema))`.
+ */
+import type { z } from "zod";
+import type { InputDeps, ReadingSource } from "./source";
+import { serialFramesSchema } from "./serial-frames/config";
+import { nmeaSchema } from "./nmea/config";
+import { modbusRtuSchema } from "./modbus/config";
+import { gpioInputSchema } from "./gpio/config";
+
+export interface InputKind {
+  /** Validates one entry of the `inputs` list (including its `type`). */
+  readonly schema: z.ZodObject;
+  /** `cfg` is an entry of `inputs`, parsed or not (it is parsed again with `schema`). */
+  create(cfg: unknown, deps: InputDeps): ReadingSource;
+}
+
+function kind<S extends z.ZodObject>(schema: S, create: (cfg: z.output<S>, deps: InputDeps) => ReadingSource): InputKind {
+  return { schema, create: (cfg, deps) => create(schema.parse(cfg), deps) };
+}
+
+function pending(name: string): () => never {
+  return () => {
+    throw new Error(`input "${name}" is not available in this build`);
+  };
+}
+
+export const inputRegistry: Record<string, InputKind> = {
+  "serial-frames": kind(serialFramesSchema, pending("serial-frames")),
+  nmea: kind(nmeaSchema, pending("nmea")),
+  "modbus-rtu": kind(modbusRtuSchema, pending("modbus-rtu")),
+  gpio: kind(gpioInputSchema, pending("gpio")),
+};
+
+/** The default input id: "<type>:<path>" for serial inputs, "<type>" otherwise. */
+export function defaultInputId(cfg: { type: string; id?: string | undefined; path?: string }): string {
+  return cfg.id ?? (cfg.path ? `${cfg.type}:${cfg.path}` : cfg.type);
+}
