@@ -1,6 +1,6 @@
 // Alerts in: the processor's alerts (the active set arrives retained on connect).
 const { topicFilter, parseTopic, decodePayload } = require("../lib/contracts.cjs");
-const warnOnce = require("./decode-warner.js");
+const warnOnce = require("../lib/decode-warner.js");
 
 module.exports = function (RED) {
   function FieldlineAlertsInNode(config) {

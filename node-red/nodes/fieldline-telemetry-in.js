@@ -1,6 +1,6 @@
 // Telemetry in: subscribes to devices' telemetry and sends decoded, validated readings.
 const { topicFilter, parseTopic, decodePayload } = require("../lib/contracts.cjs");
-const warnOnce = require("./decode-warner.js");
+const warnOnce = require("../lib/decode-warner.js");
 
 module.exports = function (RED) {
   function FieldlineTelemetryInNode(config) {
