@@ -1,0 +1,2 @@
+export type { Outbox, OutboxKind, OutboxMessage, OutboxRecord, OutboxStats, AppendResult } from "./outbox";
+export { SegmentOutbox, type SegmentOutboxOptions, type FsyncPolicy, type FullPolicy } from "./segment-outbox";

@@ -1,0 +1,395 @@
+/**
+ * Outbox as append-only segment files in one directory:
+ *
+ *   seg-0000000001.log, seg-0000000002.log, ...   records (see record.ts), appended in order
+ *   cursor.log                                      position of the oldest unacked record
+ *
+ * Append writes the whole record with one write(2) to the newest segment, so a kill -9 never
+ * loses a record that append() returned for (it is in the page cache); power loss loses at
+ * most what the fsync policy has not yet forced to disk, and a torn tail is found by its
+ * length/CRC on open, counted and cut off. A segment is deleted once the cursor has passed
+ * it. When the outbox would exceed `maxBytes`, the `full` policy either drops the oldest
+ * whole segment (counting its unacked records) or refuses the new record (counted).
+ */
+import {
+  closeSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { CursorLog, type Cursor } from "./cursor-log";
+import type { AppendResult, Outbox, OutboxMessage, OutboxRecord, OutboxStats } from "./outbox";
+import { decodeRecord, encodeRecord } from "./record";
+
+export type FsyncPolicy = "always" | "interval" | "never";
+export type FullPolicy = "drop-oldest" | "drop-newest";
+
+export interface SegmentOutboxOptions {
+  dir: string;
+  /** Total bytes on disk the outbox may hold. */
+  maxBytes: number;
+  /** Size at which a new segment is started (clamped to maxBytes / 4). */
+  segmentBytes?: number;
+  fsync?: FsyncPolicy;
+  /** With fsync "interval": how often dirty data is forced to disk. */
+  fsyncIntervalMs?: number;
+  full?: FullPolicy;
+  /** Called when records are dropped or refused because the outbox is full. */
+  onFull?: (info: { policy: FullPolicy; records: number; bytes: number }) => void;
+}
+
+interface Segment {
+  no: number;
+  /** Bytes in the file. */
+  size: number;
+  /** Bytes that hold valid records (== size except for a corrupt middle segment). */
+  end: number;
+}
+
+const SEG_RE = /^seg-(\d{10})\.log$/;
+const TWO_32 = 2 ** 32;
+const READ_CHUNK = 256 * 1024;
+
+const segName = (no: number) => `seg-${String(no).padStart(10, "0")}.log`;
+const idOf = (c: Cursor) => c.seg * TWO_32 + c.off;
+
+export class SegmentOutbox implements Outbox {
+  private readonly opts: Required<Omit<SegmentOutboxOptions, "onFull">> & Pick<SegmentOutboxOptions, "onFull">;
+  private segments: Segment[] = [];
+  private writeFd: number | undefined;
+  private cursor: Cursor = { seg: 1, off: 0 };
+  private readPos: Cursor = { seg: 1, off: 0 };
+  /** Records read and not yet past the cursor, in order, with the position after each. */
+  private inflight: { id: number; next: Cursor; acked: boolean }[] = [];
+  private cursorLog: CursorLog;
+  private cursorDirty = false;
+  private cursorFlush: NodeJS.Immediate | undefined;
+  private dataDirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private chunk: { seg: number; start: number; buf: Buffer } | undefined;
+  private readFd: { seg: number; fd: number } | undefined;
+  private counters: OutboxStats = { depth: 0, bytes: 0, dropped: 0, refused: 0, tornBytes: 0, appended: 0, acked: 0 };
+
+  constructor(opts: SegmentOutboxOptions) {
+    const segmentBytes = Math.max(4096, Math.min(opts.segmentBytes ?? 4 * 1024 * 1024, Math.floor(opts.maxBytes / 4)));
+    this.opts = {
+      fsync: "interval",
+      fsyncIntervalMs: 200,
+      full: "drop-oldest",
+      onFull: undefined,
+      ...opts,
+      segmentBytes,
+    };
+    this.cursorLog = new CursorLog(opts.dir);
+  }
+
+  async open(): Promise<void> {
+    mkdirSync(this.opts.dir, { recursive: true });
+    const saved = this.cursorLog.open();
+    const nos = readdirSync(this.opts.dir)
+      .map((f) => SEG_RE.exec(f)?.[1])
+      .filter((m): m is string => m !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    let cursor = saved ?? { seg: nos[0] ?? 1, off: 0 };
+    for (const no of nos) {
+      if (no < cursor.seg) unlinkSync(this.path(no));
+    }
+    const live = nos.filter((no) => no >= cursor.seg);
+    if (live.length === 0 || live[0] !== cursor.seg) cursor = { seg: live[0] ?? cursor.seg, off: 0 };
+    this.counters.depth = 0;
+    for (const [i, no] of live.entries()) {
+      const isLast = i === live.length - 1;
+      const { seg, records } = this.scan(no, no === cursor.seg ? cursor.off : 0, isLast);
+      this.segments.push(seg);
+      this.counters.depth += records;
+    }
+    if (this.segments.length === 0) this.segments.push({ no: cursor.seg, size: 0, end: 0 });
+    const first = this.segments[0]!;
+    if (cursor.seg !== first.no || cursor.off > first.end) cursor = { seg: first.no, off: Math.min(cursor.off, first.end) };
+    this.cursor = cursor;
+    this.readPos = { ...cursor };
+    this.writeFd = openSync(this.path(this.last().no), "a");
+    this.counters.bytes = this.segments.reduce((n, s) => n + s.size, 0);
+    if (this.opts.fsync !== "never") fsyncDir(this.opts.dir);
+    if (this.opts.fsync === "interval") {
+      this.timer = setInterval(() => this.syncData(), this.opts.fsyncIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.cursorFlush) clearImmediate(this.cursorFlush);
+    this.cursorFlush = undefined;
+    this.sync();
+    if (this.writeFd !== undefined) closeSync(this.writeFd);
+    this.writeFd = undefined;
+    this.closeReadFd();
+    this.cursorLog.close();
+  }
+
+  append(msg: OutboxMessage): AppendResult {
+    if (this.writeFd === undefined) throw new Error("outbox is not open");
+    const rec = encodeRecord(msg);
+    let seg = this.last();
+    if (seg.size > 0 && seg.size + rec.length > this.opts.segmentBytes) seg = this.roll();
+    if (this.counters.bytes + rec.length > this.opts.maxBytes && !this.makeRoom(rec.length)) {
+      this.counters.refused++;
+      this.opts.onFull?.({ policy: this.opts.full, records: 1, bytes: rec.length });
+      return { ok: false, reason: "full" };
+    }
+    const id = seg.no * TWO_32 + seg.size;
+    writeSync(this.writeFd, rec);
+    seg.size += rec.length;
+    seg.end = seg.size;
+    this.counters.bytes += rec.length;
+    this.counters.depth++;
+    this.counters.appended++;
+    if (this.opts.fsync === "always") fdatasyncSync(this.writeFd);
+    else this.dataDirty = true;
+    return { ok: true, id };
+  }
+
+  read(max: number): OutboxRecord[] {
+    const out: OutboxRecord[] = [];
+    while (out.length < max) {
+      const idx = this.segments.findIndex((s) => s.no === this.readPos.seg);
+      const seg = this.segments[idx];
+      if (!seg) break;
+      if (this.readPos.off >= seg.end) {
+        const next = this.segments[idx + 1];
+        if (!next) break;
+        this.readPos = { seg: next.no, off: 0 };
+        continue;
+      }
+      const rec = this.readAt(seg, this.readPos.off);
+      if (!rec) {
+        // Corrupt data found after open (disk fault): skip the rest of this segment.
+        this.counters.tornBytes += seg.end - this.readPos.off;
+        seg.end = this.readPos.off;
+        continue;
+      }
+      const id = idOf(this.readPos);
+      const next = { seg: seg.no, off: this.readPos.off + rec.size };
+      out.push({ id, ...rec.msg });
+      this.inflight.push({ id, next, acked: false });
+      this.readPos = next;
+    }
+    return out;
+  }
+
+  rewind(): void {
+    this.inflight = [];
+    this.readPos = { ...this.cursor };
+  }
+
+  ack(id: number): void {
+    if (id < idOf(this.cursor)) return;
+    const entry = this.inflight.find((e) => e.id === id);
+    if (!entry || entry.acked) return;
+    entry.acked = true;
+    this.counters.acked++;
+    let moved = false;
+    while (this.inflight[0]?.acked) {
+      this.cursor = this.inflight.shift()!.next;
+      this.counters.depth--;
+      moved = true;
+    }
+    if (!moved) return;
+    this.cursorDirty = true;
+    this.releaseSegmentsBefore(this.cursor);
+    this.cursorFlush ??= setImmediate(() => {
+      this.cursorFlush = undefined;
+      this.writeCursor();
+    });
+  }
+
+  sync(): void {
+    this.writeCursor();
+    this.syncData();
+  }
+
+  stats(): OutboxStats {
+    return { ...this.counters };
+  }
+
+  // ---- internals ----
+
+  private path(no: number): string {
+    return join(this.opts.dir, segName(no));
+  }
+
+  private last(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  private roll(): Segment {
+    if (this.writeFd !== undefined) {
+      if (this.opts.fsync !== "never") fdatasyncSync(this.writeFd);
+      closeSync(this.writeFd);
+    }
+    const seg: Segment = { no: this.last().no + 1, size: 0, end: 0 };
+    this.segments.push(seg);
+    this.writeFd = openSync(this.path(seg.no), "a");
+    if (this.opts.fsync !== "never") fsyncDir(this.opts.dir);
+    this.dataDirty = false;
+    return seg;
+  }
+
+  /** Applies the full policy; true if `need` bytes now fit. */
+  private makeRoom(need: number): boolean {
+    if (this.opts.full === "drop-newest") return false;
+    while (this.counters.bytes + need > this.opts.maxBytes && this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const from = this.cursor.seg === oldest.no ? this.cursor.off : 0;
+      const records = this.countRecords(oldest, from);
+      const next = this.segments[1]!;
+      this.counters.dropped += records;
+      this.counters.depth -= records;
+      this.opts.onFull?.({ policy: "drop-oldest", records, bytes: oldest.end - from });
+      this.cursor = { seg: next.no, off: 0 };
+      this.inflight = this.inflight.filter((e) => e.id >= idOf(this.cursor));
+      if (this.readPos.seg < next.no) this.readPos = { ...this.cursor };
+      this.cursorDirty = true;
+      this.releaseSegmentsBefore(this.cursor);
+      this.writeCursor();
+    }
+    return this.counters.bytes + need <= this.opts.maxBytes;
+  }
+
+  private releaseSegmentsBefore(c: Cursor): void {
+    while (this.segments.length > 1 && this.segments[0]!.no < c.seg) {
+      const gone = this.segments.shift()!;
+      if (this.readFd?.seg === gone.no) this.closeReadFd();
+      if (this.chunk?.seg === gone.no) this.chunk = undefined;
+      this.counters.bytes -= gone.size;
+      // The cursor must reach disk before the segment disappears, or a crash could leave
+      // a cursor pointing into a deleted segment (harmless, but it would be re-scanned).
+      this.writeCursor();
+      unlinkSync(this.path(gone.no));
+    }
+  }
+
+  private writeCursor(): void {
+    if (!this.cursorDirty) return;
+    this.cursorDirty = false;
+    this.cursorLog.write(this.cursor);
+  }
+
+  private syncData(): void {
+    if (this.dataDirty && this.writeFd !== undefined) {
+      this.dataDirty = false;
+      fdatasyncSync(this.writeFd);
+    }
+  }
+
+  private readAt(seg: Segment, off: number): { msg: OutboxMessage; size: number } | undefined {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const c = this.chunk;
+      if (c && c.seg === seg.no && off >= c.start && off < c.start + c.buf.length) {
+        const r = decodeRecord(c.buf, off - c.start);
+        if (r.ok) return { msg: copyMsg(r.msg), size: r.size };
+        if (r.reason === "corrupt") return undefined;
+      }
+      this.loadChunk(seg, off);
+    }
+    const c = this.chunk!;
+    const r = decodeRecord(c.buf, off - c.start);
+    return r.ok ? { msg: copyMsg(r.msg), size: r.size } : undefined;
+  }
+
+  private loadChunk(seg: Segment, off: number): void {
+    const fd = this.fdFor(seg.no);
+    const hdr = Buffer.alloc(4);
+    readSync(fd, hdr, 0, 4, off);
+    const want = Math.min(seg.end - off, Math.max(READ_CHUNK, hdr.readUInt32LE(0) + 8));
+    const buf = Buffer.allocUnsafe(Math.max(0, want));
+    const n = readSync(fd, buf, 0, buf.length, off);
+    this.chunk = { seg: seg.no, start: off, buf: buf.subarray(0, n) };
+  }
+
+  private fdFor(no: number): number {
+    if (this.readFd?.seg === no) return this.readFd.fd;
+    this.closeReadFd();
+    this.readFd = { seg: no, fd: openSync(this.path(no), "r") };
+    return this.readFd.fd;
+  }
+
+  private closeReadFd(): void {
+    if (this.readFd) closeSync(this.readFd.fd);
+    this.readFd = undefined;
+    this.chunk = undefined;
+  }
+
+  private countRecords(seg: Segment, from: number): number {
+    let n = 0;
+    for (let off = from; off < seg.end; ) {
+      const r = this.readAt(seg, off);
+      if (!r) break;
+      n++;
+      off += r.size;
+    }
+    return n;
+  }
+
+  /**
+   * Validates one segment on open. Counts the records from `from`; cuts a torn or garbage
+   * tail off the last segment (so appends continue after the last good record) and marks
+   * where valid data ends in an older one.
+   */
+  private scan(no: number, from: number, isLast: boolean): { seg: Segment; records: number } {
+    const fd = openSync(this.path(no), isLast ? "r+" : "r");
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, buf, got, size - got, got);
+        if (n === 0) break;
+        got += n;
+      }
+      let off = 0;
+      let records = 0;
+      for (;;) {
+        if (off >= got) break;
+        const r = decodeRecord(buf.subarray(0, got), off);
+        if (!r.ok) break;
+        if (off >= from) records++;
+        off += r.size;
+      }
+      if (off < size) {
+        this.counters.tornBytes += size - off;
+        if (isLast) {
+          ftruncateSync(fd, off);
+          fdatasyncSync(fd);
+          return { seg: { no, size: off, end: off }, records };
+        }
+      }
+      return { seg: { no, size, end: off }, records };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function copyMsg(m: OutboxMessage): OutboxMessage {
+  return { kind: m.kind, retain: m.retain, payload: new Uint8Array(m.payload) };
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
