@@ -2,3 +2,4 @@ export * from "./topics";
 export * from "./cbor";
 export * from "./payloads/schemas";
 export * from "./payloads/codec";
+export * from "./serial";
