@@ -6,6 +6,8 @@ import type { z } from "zod";
 import type { GpioChip } from "./chip";
 import { simGpioSchema } from "./sim/config";
 import { libgpiodSchema } from "./libgpiod/config";
+import { SimGpioChip } from "./sim/chip";
+import { LibgpiodChipBackend } from "./libgpiod/chip";
 
 export interface GpioKind {
   readonly schema: z.ZodObject;
@@ -17,13 +19,8 @@ function kind<S extends z.ZodObject>(schema: S, create: (cfg: z.output<S>) => Gp
   return { schema, create: (cfg) => create(schema.parse(cfg)) };
 }
 
-function pending(name: string): () => never {
-  return () => {
-    throw new Error(`GPIO backend "${name}" is not available in this build`);
-  };
-}
 
 export const gpioRegistry: Record<string, GpioKind> = {
-  sim: kind(simGpioSchema, pending("sim")),
-  libgpiod: kind(libgpiodSchema, pending("libgpiod")),
+  sim: kind(simGpioSchema, (cfg) => new SimGpioChip(cfg)),
+  libgpiod: kind(libgpiodSchema, (cfg) => new LibgpiodChipBackend(cfg)),
 };

@@ -9,6 +9,7 @@ import { serialFramesSchema } from "./serial-frames/config";
 import { nmeaSchema } from "./nmea/config";
 import { modbusRtuSchema } from "./modbus/config";
 import { gpioInputSchema } from "./gpio/config";
+import { GpioInputSource } from "./gpio/source";
 
 export interface InputKind {
   /** Validates one entry of the `inputs` list (including its `type`). */
@@ -31,10 +32,7 @@ export const inputRegistry: Record<string, InputKind> = {
   "serial-frames": kind(serialFramesSchema, pending("serial-frames")),
   nmea: kind(nmeaSchema, pending("nmea")),
   "modbus-rtu": kind(modbusRtuSchema, pending("modbus-rtu")),
-  gpio: kind(gpioInputSchema, pending("gpio")),
+  gpio: kind(gpioInputSchema, (cfg, deps) => new GpioInputSource(cfg, deps)),
 };
 
-/** The default input id: "<type>:<path>" for serial inputs, "<type>" otherwise. */
-export function defaultInputId(cfg: { type: string; id?: string | undefined; path?: string }): string {
-  return cfg.id ?? (cfg.path ? `${cfg.type}:${cfg.path}` : cfg.type);
-}
+export { defaultInputId } from "./id";
