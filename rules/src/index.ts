@@ -1,1 +1,19 @@
-export {};
+export { parseRules, loadRulesFile } from "./parse.ts";
+export { RulesError, formatIssue, type RulesIssue } from "./errors.ts";
+export { Evaluator, type EvaluatorOptions, type EvaluatorStats } from "./evaluator.ts";
+export { SNAPSHOT_FORMAT, type EvaluatorSnapshot, type StateSnapshot } from "./snapshot.ts";
+export { parseDuration, formatDuration } from "./duration.ts";
+export { globToRegExp, compileScope } from "./scope.ts";
+export { replay, parseRecords, type ReplayRecord, type ReplayOptions } from "./replay.ts";
+export type {
+  Reading,
+  DeviceInfo,
+  Action,
+  Transition,
+  Severity,
+  Rule,
+  RuleSet,
+  Condition,
+  Comparator,
+  Scope,
+} from "./types.ts";

@@ -1,0 +1,26 @@
+import type { Reading } from "../types.ts";
+
+/**
+ * One leaf condition kind at run time. The engine holds the leaf's configuration; the
+ * per-(rule, device) state `S` is a small object the evaluator stores and snapshots.
+ * Every method is O(1) (rate is amortised O(1) over its window).
+ */
+export interface LeafEngine<S = unknown> {
+  /** The sensor this leaf listens to; undefined means every sensor of the device. */
+  readonly sensor: string | undefined;
+  /** True when the leaf can change with time alone (it has deadlines). */
+  readonly timed: boolean;
+  /** Fresh state; `start` is when the evaluator began watching this device. */
+  init(start: number): S;
+  /** Applies an accepted reading; returns true when the leaf's truth value changed. */
+  push(s: S, r: Reading): boolean;
+  value(s: S): boolean;
+  /** Event time at which the leaf will change by itself; Infinity when none. */
+  deadline(s: S): number;
+  /** Time has reached deadline(s); returns true when the truth value changed. */
+  expire(s: S): boolean;
+  /** The readings that explain the current value (`r` is the reading just applied, if any). */
+  cause(s: S, device: string, r: Reading | undefined): Reading[];
+  save(s: S): unknown;
+  load(j: unknown): S;
+}

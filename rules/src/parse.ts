@@ -1,0 +1,105 @@
+import { readFile } from "node:fs/promises";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import type { z } from "zod";
+import { formatPath, RulesError, type RulesIssue } from "./errors.ts";
+import { FileSchema, RuleSchema } from "./schema.ts";
+import type { Rule, RuleSet } from "./types.ts";
+
+/**
+ * Parses and validates a rules file. Every problem is collected (YAML syntax, schema,
+ * duplicate ids) and thrown together as one RulesError with file, line and column.
+ * JSON is YAML too, so a JSON rules document parses here as well.
+ */
+export function parseRules(yamlText: string, file = "<rules>"): RuleSet {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(yamlText, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const issues: RulesIssue[] = [];
+  const at = (offset: number) => lineCounter.linePos(offset);
+
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const { line, col } = at(e.pos[0]);
+    issues.push({ file, line, column: col, path: "", message: e.message.split("\n")[0]! });
+  }
+  if (doc.errors.length > 0) throw new RulesError(issues);
+
+  const locate = (path: readonly PropertyKey[], key?: string): { line: number; column: number } => {
+    const offset = offsetOf(doc, path, key);
+    const { line, col } = at(offset);
+    return { line, column: col };
+  };
+  const add = (path: readonly PropertyKey[], issue: z.core.$ZodIssue) => {
+    const full = [...path, ...issue.path];
+    const key = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
+    issues.push({ file, ...locate(full, key), path: formatPath(key ? [...full, key] : full), message: messageOf(issue) });
+  };
+
+  const top = FileSchema.safeParse(doc.toJS() ?? {});
+  if (!top.success) {
+    for (const i of top.error.issues) add([], i);
+    throw new RulesError(issues);
+  }
+
+  const rules: Rule[] = [];
+  const seen = new Map<string, number>();
+  top.data.rules.forEach((raw, i) => {
+    const path = ["rules", i];
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id === "string") {
+      const first = seen.get(id);
+      if (first !== undefined) {
+        issues.push({
+          file,
+          ...locate([...path, "id"]),
+          path: formatPath([...path, "id"]),
+          message: `duplicate rule id "${id}" (first defined at line ${locate(["rules", first, "id"]).line})`,
+        });
+      } else seen.set(id, i);
+    }
+    const r = RuleSchema.safeParse(raw);
+    if (!r.success) {
+      for (const issue of r.error.issues) add(path, issue);
+      return;
+    }
+    rules.push({ ...r.data, source: { file, ...locate(path) } });
+  });
+  if (issues.length > 0) throw new RulesError(issues);
+  return { file, rules };
+}
+
+/** Reads and parses a rules file; errors carry the file path. */
+export async function loadRulesFile(path: string): Promise<RuleSet> {
+  return parseRules(await readFile(path, "utf8"), path);
+}
+
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return `unknown field "${issue.keys.join('", "')}"`;
+  if (issue.code === "invalid_union" && issue.message === "Invalid input") return "invalid value";
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+/** Source offset of the node at `path` (or of `key` inside it), falling back to the nearest parent. */
+function offsetOf(doc: Document, path: readonly PropertyKey[], key?: string): number {
+  let node: unknown = doc.contents;
+  let best = rangeStart(node) ?? 0;
+  for (const seg of path) {
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      next = pair?.value ?? pair?.key;
+    } else if (isSeq(node) && typeof seg === "number") {
+      next = node.items[seg];
+    }
+    if (next === undefined || next === null) return best;
+    node = next;
+    best = rangeStart(node) ?? best;
+  }
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+    return rangeStart(pair?.key) ?? best;
+  }
+  return best;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  return (node as Node | undefined)?.range?.[0];
+}

@@ -1,0 +1,77 @@
+import { compileCondition, type Tree } from "./conditions/registry.ts";
+import type { LeafEngine } from "./conditions/leaf.ts";
+import { compileScope } from "./scope.ts";
+import type { DeviceInfo, Reading, Rule } from "./types.ts";
+
+/** A rule prepared for evaluation: its leaf engines, boolean tree and scope predicate. */
+export interface RuleRuntime {
+  rule: Rule;
+  index: number;
+  leaves: LeafEngine[];
+  timedLeaves: number[];
+  tree: Tree;
+  /** Deadband rules report each change as a `fired` event and have no active state. */
+  event: boolean;
+  inScope: (d: DeviceInfo) => boolean;
+  /** Changes when the rule's semantics change; a snapshot's state is kept only if equal. */
+  fingerprint: string;
+}
+
+export function prepareRule(rule: Rule, index: number): RuleRuntime {
+  const { leaves, tree } = compileCondition(rule.when);
+  return {
+    rule,
+    index,
+    leaves,
+    timedLeaves: leaves.flatMap((l, i) => (l.timed ? [i] : [])),
+    tree,
+    event: rule.when.kind === "deadband",
+    inScope: compileScope(rule.scope),
+    fingerprint: JSON.stringify([rule.when, rule.forMs, rule.clearForMs]),
+  };
+}
+
+/** inactive -> pending (waiting `for`) -> active -> clearing (waiting `clear_for`) -> inactive */
+export const Phase = { Inactive: 0, Pending: 1, Active: 2, Clearing: 3 } as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** Evaluation state of one rule for one device. */
+export class RuleState {
+  phase: Phase = Phase.Inactive as Phase;
+  /** Deadline of the pending fire or clear; Infinity when none. */
+  phaseDeadline = Infinity;
+  /** Latest event time this state has processed (reading or deadline). */
+  now = -Infinity;
+  cond = false;
+  /** False until the condition was first evaluated (first reading or expiry). */
+  primed = false;
+  /** Readings that started the pending fire or clear. */
+  cause: Reading[] | null = null;
+  /** Earliest time at which something happens by itself; Infinity when nothing will. */
+  next = Infinity;
+  /** Deadline under which this state currently sits in the evaluator's heap. */
+  heapKey = Infinity;
+  constructor(
+    readonly rt: RuleRuntime,
+    readonly device: string,
+    readonly ls: unknown[],
+  ) {}
+
+  computeNext(): number {
+    let n = this.phaseDeadline;
+    for (const i of this.rt.timedLeaves) {
+      const d = this.rt.leaves[i]!.deadline(this.ls[i]);
+      if (d < n) n = d;
+    }
+    this.next = n;
+    return n;
+  }
+}
+
+export function newState(rt: RuleRuntime, device: string, since: number): RuleState {
+  return new RuleState(
+    rt,
+    device,
+    rt.leaves.map((l) => l.init(since)),
+  );
+}

@@ -1,0 +1,95 @@
+import type { Evaluator, EvaluatorStats } from "./evaluator.ts";
+import { Phase } from "./runtime.ts";
+import type { Reading } from "./types.ts";
+
+export const SNAPSHOT_FORMAT = "fieldline.rules.snapshot/1";
+
+/** One (rule, device) state. Times that are unset (±Infinity) are null. */
+export interface StateSnapshot {
+  rule: string;
+  phase: number;
+  deadline: number | null;
+  now: number | null;
+  cond: boolean;
+  primed: boolean;
+  cause: Reading[] | null;
+  leaves: unknown[];
+}
+
+/** Everything an evaluator knows, as plain JSON. */
+export interface EvaluatorSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  start: number | null;
+  clock: number | null;
+  /** Rule ids with a fingerprint of their semantics; a changed rule starts afresh. */
+  rules: { id: string; fingerprint: string }[];
+  devices: { id: string; sensors: [string, number][]; states: StateSnapshot[] }[];
+  stats: EvaluatorStats;
+}
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export function takeSnapshot(ev: Evaluator): EvaluatorSnapshot {
+  const devices: EvaluatorSnapshot["devices"] = [];
+  for (const dev of ev.devices.values()) {
+    const sensors: [string, number][] = [];
+    for (const [name, slot] of dev.slots) if (Number.isFinite(slot.lastT)) sensors.push([name, slot.lastT]);
+    devices.push({
+      id: dev.id,
+      sensors,
+      states: dev.states.map((st) => ({
+        rule: st.rt.rule.id,
+        phase: st.phase,
+        deadline: num(st.phaseDeadline),
+        now: num(st.now),
+        cond: st.cond,
+        primed: st.primed,
+        cause: st.cause ? st.cause.map((c) => ({ ...c })) : null,
+        leaves: st.rt.leaves.map((l, i) => l.save(st.ls[i])),
+      })),
+    });
+  }
+  return {
+    format: SNAPSHOT_FORMAT,
+    start: ev.start ?? null,
+    clock: num(ev.clock),
+    rules: ev.rts.map((rt) => ({ id: rt.rule.id, fingerprint: rt.fingerprint })),
+    devices,
+    stats: { ...ev.stats_ },
+  };
+}
+
+/**
+ * Loads a snapshot into a fresh evaluator. States of rules that are gone or whose
+ * condition or durations changed are dropped (those rules start afresh for the device);
+ * scopes are resolved again, so a device that left a rule's scope loses that state.
+ */
+export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
+  if (snap.format !== SNAPSHOT_FORMAT) throw new Error(`unknown snapshot format ${String(snap.format)}`);
+  const same = new Set<string>();
+  for (const r of snap.rules) if (ev.byId.get(r.id)?.fingerprint === r.fingerprint) same.add(r.id);
+  ev.stats_ = { ...snap.stats };
+  ev.clock = snap.clock ?? -Infinity;
+  if (snap.start === null) return;
+  ev.start = snap.start;
+  for (const d of snap.devices) {
+    const dev = ev.addDevice(d.id, snap.start);
+    for (const [sensor, lastT] of d.sensors) ev.addSlot(dev, sensor).lastT = lastT;
+    const saved = new Map(d.states.filter((s) => same.has(s.rule)).map((s) => [s.rule, s]));
+    for (const st of dev.states) {
+      const s = saved.get(st.rt.rule.id);
+      if (!s) continue;
+      st.phase = s.phase as Phase;
+      st.phaseDeadline = s.deadline ?? Infinity;
+      st.now = s.now ?? -Infinity;
+      st.cond = s.cond;
+      st.primed = s.primed;
+      st.cause = s.cause ? s.cause.map((c) => ({ ...c })) : null;
+      st.rt.leaves.forEach((l, i) => {
+        st.ls[i] = l.load(s.leaves[i]);
+      });
+      ev.schedule(st);
+    }
+  }
+  ev.begin(snap.start); // creates expected devices the snapshot did not have yet
+}
