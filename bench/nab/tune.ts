@@ -13,7 +13,7 @@ const corpus = loadCorpus(dataDir);
 const series = corpus.map((f) => readSeries(join(dataDir, f.rel)));
 
 function merge<T>(a: T, b: unknown): T {
-  if (typeof b !== "object" || b === null) return b as T;
+  if (typeof b !== "object" || b === null || Array.isArray(b)) return b as T;
   const out = { ...(a as Record<string, unknown>) };
   for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = merge(out[k], v);
   return out as T;
@@ -39,3 +39,19 @@ const lf = scoreCorpus(files, "reward_low_FN_rate", p.threshold).normalized;
 console.log(
   `fixed ${fixed.normalized.toFixed(2)} (lowFP ${lp.toFixed(2)} lowFN ${lf.toFixed(2)}) win ${fixed.windowsDetected}/${fixed.windows} fp ${fixed.fpPoints} | oracle ${oracle.normalized.toFixed(2)} @ ${oracle.threshold.toFixed(5)} | ${((ms * 1000) / 109998).toFixed(1)} us/pt`,
 );
+
+// Optional plot of chosen files: --plot file1,file2 (substring match) -> /tmp/nab-tune.png
+const plotArg = process.argv.indexOf("--plot");
+if (plotArg > 0) {
+  const { renderSvg } = await import("./plot.ts");
+  const { probationLength } = await import("../../cloud-processor/src/nab/index.ts");
+  const { writeFileSync } = await import("node:fs");
+  const { execFileSync } = await import("node:child_process");
+  const want = (process.argv[plotArg + 1] ?? "").split(",");
+  const panels = files
+    .map((f, k) => ({ f, s: series[k]! }))
+    .filter(({ f }) => want.some((w) => f.rel.includes(w)))
+    .map(({ f, s }) => ({ title: f.rel, values: s.values, scores: f.scores, windows: f.windows, probation: probationLength(s.values.length), threshold: p.threshold }));
+  writeFileSync("/tmp/nab-tune.svg", renderSvg(panels, "tuning"));
+  execFileSync("rsvg-convert", ["-o", "/tmp/nab-tune.png", "/tmp/nab-tune.svg"]);
+}

@@ -49,7 +49,7 @@ export class Likelihood {
   private sumSq = 0;
   private shortSum = 0;
 
-  constructor(shortSize: number, longSize: number, s?: LikelihoodState) {
+  constructor(shortSize: number, longSize: number, s?: LikelihoodState, readonly ofAverages = false, readonly minSd = 0) {
     this.short = s ? Ring.restore(s.short) : new Ring(shortSize);
     this.long = s ? Ring.restore(s.long) : new Ring(longSize);
     if (s) {
@@ -57,6 +57,10 @@ export class Likelihood {
       this.sumSq = s.sumSq;
       this.shortSum = s.shortSum;
     }
+  }
+
+  mean(): number {
+    return this.long.size ? this.sum / this.long.size : 0;
   }
 
   /** Returns 1 - tail probability of the short-term mean (near 1 = unlikely). */
@@ -71,7 +75,7 @@ export class Likelihood {
     if (lg.size >= Math.min(lg.cap, 50)) {
       const mean = this.sum / lg.size;
       const variance = Math.max(this.sumSq / lg.size - mean * mean, 0);
-      const sd = Math.max(Math.sqrt(variance), 1e-6 + Math.abs(mean) * 1e-3);
+      const sd = Math.max(Math.sqrt(variance), 1e-6 + Math.abs(mean) * 1e-3, this.minSd);
       out = 1 - 0.5 * erfc((avg - mean) / sd / Math.SQRT2);
     }
     if (lg.size === lg.cap) {
@@ -79,9 +83,10 @@ export class Likelihood {
       this.sum -= old;
       this.sumSq -= old * old;
     }
-    lg.push(a);
-    this.sum += a;
-    this.sumSq += a * a;
+    const b = this.ofAverages ? avg : a;
+    lg.push(b);
+    this.sum += b;
+    this.sumSq += b * b;
     return out;
   }
 

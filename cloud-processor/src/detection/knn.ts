@@ -1,34 +1,46 @@
 /**
  * k-nearest-neighbour nonconformity of the latest lag vector (KNN-CAD style, Burnaev and
- * Ishimtsev 2016): the mean distance from the last `dim` values to their `k` nearest lag
- * vectors among the previous `ref` ones, in units of the series' observed range.
+ * Ishimtsev 2016), at one time scale: the vector holds `dim` moving averages of `step`
+ * points, `step` apart; its nonconformity is the mean distance to its `k` nearest
+ * neighbours among lag vectors that end in the last `ref` points (compared every `stride`
+ * points), in units of the series' observed range.
  */
 import { Ring, type RingState } from "./ring.ts";
 
 export interface KnnParams {
   dim: number;
+  step: number;
   ref: number;
+  stride: number;
   k: number;
 }
 
 export interface KnnState {
-  values: RingState;
+  raw: RingState;
+  smooth: RingState;
+  sum: number;
   min: number;
   max: number;
 }
 
 export class KnnNcm {
-  private readonly values: Ring;
+  private readonly raw: Ring;
+  private readonly smooth: Ring;
+  private sum = 0;
   private min = Infinity;
   private max = -Infinity;
   private readonly best: Float64Array;
+  private readonly span: number;
 
   constructor(
     readonly p: KnnParams,
     s?: KnnState,
   ) {
-    this.values = s ? Ring.restore(s.values) : new Ring(p.ref + 2 * p.dim);
+    this.span = p.dim * p.step;
+    this.raw = s ? Ring.restore(s.raw) : new Ring(p.step);
+    this.smooth = s ? Ring.restore(s.smooth) : new Ring(p.ref + 2 * this.span);
     if (s) {
+      this.sum = s.sum;
       this.min = s.min;
       this.max = s.max;
     }
@@ -37,20 +49,25 @@ export class KnnNcm {
 
   /** Adds a value; returns the nonconformity of the newest lag vector, or NaN while warming up. */
   update(x: number): number {
-    const v = this.values;
-    v.push(x);
+    const raw = this.raw;
+    if (raw.size === raw.cap) this.sum -= raw.at(raw.cap - 1);
+    raw.push(x);
+    this.sum += x;
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
-    const { dim, k } = this.p;
-    const last = v.size - dim; // oldest start age of a full reference vector
-    if (last - dim + 1 < k) return Number.NaN;
+    const v = this.smooth;
+    v.push(this.sum / raw.size);
+    const { dim, step, k, stride } = this.p;
+    const span = this.span;
+    const last = v.size - span; // oldest start age of a full reference vector
+    if ((last - span) / stride + 1 < k) return Number.NaN;
     const range = this.max - this.min;
     if (range <= 0) return 0;
     const best = this.best.fill(Infinity);
-    for (let s = dim; s <= last; s++) {
+    for (let s = span; s <= last; s += stride) {
       let d = 0;
       for (let i = 0; i < dim; i++) {
-        const e = v.at(i) - v.at(s + i);
+        const e = v.at(i * step) - v.at(s + i * step);
         d += e * e;
         if (d >= best[k - 1]!) break;
       }
@@ -69,6 +86,6 @@ export class KnnNcm {
   }
 
   snapshot(): KnnState {
-    return { values: this.values.snapshot(), min: this.min, max: this.max };
+    return { raw: this.raw.snapshot(), smooth: this.smooth.snapshot(), sum: this.sum, min: this.min, max: this.max };
   }
 }
