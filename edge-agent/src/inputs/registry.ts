@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { InputDeps, ReadingSource } from "./source";
 import { serialFramesSchema } from "./serial-frames/config";
+import { SerialFramesSource } from "./serial-frames/source";
 import { nmeaSchema } from "./nmea/config";
 import { modbusRtuSchema } from "./modbus/config";
 import { gpioInputSchema } from "./gpio/config";
@@ -29,7 +30,7 @@ function pending(name: string): () => never {
 }
 
 export const inputRegistry: Record<string, InputKind> = {
-  "serial-frames": kind(serialFramesSchema, pending("serial-frames")),
+  "serial-frames": kind(serialFramesSchema, (cfg, deps) => new SerialFramesSource(cfg, deps)),
   nmea: kind(nmeaSchema, pending("nmea")),
   "modbus-rtu": kind(modbusRtuSchema, pending("modbus-rtu")),
   gpio: kind(gpioInputSchema, (cfg, deps) => new GpioInputSource(cfg, deps)),

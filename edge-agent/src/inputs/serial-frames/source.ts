@@ -1,0 +1,163 @@
+/**
+ * Firmware frames from an MCU on a UART (COBS + CBOR, decoded by the contracts'
+ * FrameDecoder). Readings become SourceReadings stamped by `time` (see config and
+ * docs/inputs.md); hello frames record the firmware and sensor units; event frames become
+ * device events; bad frames are counted through `sink.rejected`. The port is reopened with
+ * backoff when it goes away.
+ */
+import { FrameDecoder, type Frame, type HelloBody } from "@fieldline/firmware-contracts";
+import { defaultInputId } from "../id";
+import type { InputDeps, ReadingSource, SourceReading, SourceSink } from "../source";
+import { ReopeningPort } from "../serial/port";
+import { reportPortStatus } from "../serial/status";
+import type { SerialFramesConfig } from "./config";
+import { McuClock } from "./clock";
+
+export interface SerialFramesCounters {
+  frames: number;
+  readings: number;
+  rejected: number;
+  /** Frames missing by sequence number (lost on the line or dropped by the MCU). */
+  seqGaps: number;
+  reopens: number;
+}
+
+export class SerialFramesSource implements ReadingSource {
+  readonly id: string;
+  readonly counters: SerialFramesCounters = { frames: 0, readings: 0, rejected: 0, seqGaps: 0, reopens: 0 };
+  private port: ReopeningPort | undefined;
+  private decoder: FrameDecoder;
+  private readonly mcuClock = new McuClock();
+  private lastSeq: number | undefined;
+  private hello: HelloBody | undefined;
+  private readonly loggedReasons = new Set<string>();
+
+  constructor(
+    private readonly cfg: SerialFramesConfig,
+    private readonly deps: InputDeps,
+  ) {
+    this.id = defaultInputId(cfg);
+    this.decoder = new FrameDecoder({ maxFrameBytes: cfg.maxFrameBytes });
+  }
+
+  /** Units by sensor id, from the last hello frame. */
+  get units(): Record<string, string> {
+    return Object.fromEntries((this.hello?.sensors ?? []).map((s) => [s.id, s.unit]));
+  }
+
+  get firmware(): string | undefined {
+    return this.hello?.firmware;
+  }
+
+  async start(sink: SourceSink): Promise<void> {
+    if (this.port) return;
+    this.decoder = new FrameDecoder({ maxFrameBytes: this.cfg.maxFrameBytes });
+    this.port = new ReopeningPort(
+      { path: this.cfg.path, baudRate: this.cfg.baudRate, reopen: this.cfg.reopen },
+      {
+        onData: (chunk) => this.onData(chunk, sink),
+        onStatus: (s) => {
+          if (s.kind === "open") {
+            // Whatever was half-received belongs to the old connection.
+            this.decoder.reset();
+            this.mcuClock.reset();
+            this.lastSeq = undefined;
+            if (s.reopened) this.counters.reopens++;
+          }
+          if (s.kind !== "open") this.deps.logger?.warn({ input: this.id, status: s }, "serial port status");
+          reportPortStatus(sink, this.id, this.cfg.path, s);
+        },
+      },
+    );
+    await this.port.start();
+  }
+
+  async stop(): Promise<void> {
+    const port = this.port;
+    this.port = undefined;
+    await port?.stop();
+  }
+
+  private onData(chunk: Uint8Array, sink: SourceSink): void {
+    const arrival = this.deps.clock();
+    const out: SourceReading[] = [];
+    for (const r of this.decoder.push(chunk)) {
+      if (!r.ok) {
+        this.reject(sink, r.error.reason, r.error.message);
+        continue;
+      }
+      this.counters.frames++;
+      this.checkSeq(r.frame.seq);
+      this.onFrame(r.frame, arrival, sink, out);
+    }
+    if (out.length) {
+      this.counters.readings += out.length;
+      sink.readings(out);
+    }
+  }
+
+  private onFrame(frame: Frame, arrival: number, sink: SourceSink, out: SourceReading[]): void {
+    switch (frame.type) {
+      case "readings": {
+        const rs = frame.body.readings;
+        let newest = -1;
+        for (const r of rs) if (r.t !== undefined && r.t > newest) newest = r.t;
+        for (const r of rs) {
+          const t =
+            this.cfg.time === "mcu" && r.t !== undefined ? this.mcuClock.toHost(r.t, arrival, newest) : arrival;
+          out.push(r.q === undefined ? { sensor: r.sensor, t, value: r.value } : { sensor: r.sensor, t, value: r.value, q: r.q as 0 | 1 | 2 });
+        }
+        return;
+      }
+      case "hello":
+        this.hello = frame.body;
+        this.mcuClock.reset();
+        sink.event({
+          type: "mcu-hello",
+          severity: "info",
+          message: `firmware ${frame.body.firmware}, ${frame.body.sensors.length} sensors`,
+          data: { input: this.id, ...frame.body },
+        });
+        return;
+      case "event": {
+        const e = frame.body;
+        sink.event({
+          type: e.type,
+          severity: e.severity ?? (e.type === "fault" ? "warning" : "info"),
+          ...(e.message !== undefined ? { message: e.message } : {}),
+          data: {
+            input: this.id,
+            ...(e.code !== undefined ? { code: e.code } : {}),
+            ...(e.sensor !== undefined ? { sensor: e.sensor } : {}),
+            ...(e.t !== undefined && this.cfg.time === "mcu" ? { t: this.mcuClock.toHost(e.t, arrival, e.t) } : {}),
+          },
+        });
+        return;
+      }
+      case "ack":
+        sink.event({ type: "mcu-ack", severity: frame.body.ok ? "info" : "warning", data: { input: this.id, ...frame.body } });
+        return;
+      case "command":
+        this.reject(sink, "unexpected-type", `an MCU sent a host-to-MCU "command" frame (seq ${frame.seq})`);
+        return;
+    }
+  }
+
+  private checkSeq(seq: number): void {
+    if (this.lastSeq !== undefined) {
+      const expected = (this.lastSeq + 1) & 0xffff;
+      // A reset to 0 is an MCU reboot, not a gap.
+      if (seq !== expected && seq !== 0) this.counters.seqGaps += (seq - expected + 0x10000) & 0xffff;
+    }
+    this.lastSeq = seq;
+  }
+
+  private reject(sink: SourceSink, reason: string, detail: string): void {
+    this.counters.rejected++;
+    sink.rejected(reason, detail);
+    if (!this.loggedReasons.has(reason)) {
+      this.loggedReasons.add(reason);
+      this.deps.logger?.warn({ input: this.id, reason, detail }, "bad serial frame skipped (logged once per reason)");
+    }
+  }
+}
