@@ -6,7 +6,12 @@ COBS and the frame header are decoded here, the CRC is computed with zlib.crc32
 the vector's JSON, strictly: a JSON integer must come back as a CBOR integer, a JSON float
 as a CBOR float, and {"$float": "NaN" | "Infinity" | "-Infinity"} as that float.
 
-Usage: /usr/bin/python3 check-vectors.py VECTORS_DIR   (Debian: apt-get install python3-cbor2)
+With --schemas DIR it also validates every decoded body and payload against the exported
+JSON Schema (DIR/frame-<type>.json, DIR/payload-<kind>.json) with python3-jsonschema, and
+checks that the vectors marked as schema errors fail that validation.
+
+Usage: /usr/bin/python3 check-vectors.py VECTORS_DIR [--schemas SCHEMA_DIR]
+(Debian: apt-get install python3-cbor2 python3-jsonschema)
 Prints a JSON summary; exits 1 if any vector disagrees.
 """
 import json
@@ -101,9 +106,25 @@ def classify_frame(wire):
     return None, header, body
 
 
+SCHEMAS = {}
+
+
+def schema_problem(name, value, must_fail=False):
+    """Validates value against schema file `name` when --schemas was given."""
+    if not SCHEMAS:
+        return None
+    errors = list(SCHEMAS["validator"](SCHEMAS["dir"], name).iter_errors(value))
+    if must_fail:
+        return None if errors else f"{name} accepted a value the vector says is a schema error"
+    return f"{name}: {errors[0].message}" if errors else None
+
+
 def check_frame(v):
     wire = bytes.fromhex(v["wire"])
     reason, header, body = classify_frame(wire)
+    if v.get("error") == "schema" and reason is None:
+        type_name = {c: n for n, c in TYPE_CODES.items()}[header[1]]
+        return schema_problem(f"frame-{type_name}.json", body, must_fail=True)
     if "error" in v:
         # Schema errors need the zod schemas; here the CBOR must at least decode.
         want = None if v["error"] == "schema" else v["error"]
@@ -116,7 +137,7 @@ def check_frame(v):
     d = v["decoded"]
     if header != (d["version"], TYPE_CODES[d["type"]], d["seq"]):
         return f"header {header} != {(d['version'], d['type'], d['seq'])}"
-    return same(body, untag(d["body"]), "$.body")
+    return same(body, untag(d["body"]), "$.body") or schema_problem(f"frame-{d['type']}.json", body)
 
 
 def check_payload(v):
@@ -125,9 +146,11 @@ def check_payload(v):
         got = cbor2.loads(data)
     except Exception as e:
         return None if v.get("error") == "cbor" else f"cbor2 failed: {e}"
+    if v.get("error") == "schema":
+        return schema_problem(f"payload-{v['kind']}.json", got, must_fail=True)
     if "error" in v:
         return "cbor2 decoded a vector that must fail as CBOR" if v["error"] == "cbor" else None
-    return same(got, untag(v["decoded"]))
+    return same(got, untag(v["decoded"])) or schema_problem(f"payload-{v['kind']}.json", got)
 
 
 def cbor2_version():
@@ -139,8 +162,29 @@ def cbor2_version():
         return "unknown"
 
 
+def load_schemas(schema_dir):
+    import jsonschema
+
+    cache = {}
+
+    def validator(d, name):
+        if name not in cache:
+            with open(os.path.join(d, name)) as f:
+                schema = json.load(f)
+            jsonschema.Draft7Validator.check_schema(schema)
+            cache[name] = jsonschema.Draft7Validator(schema)
+        return cache[name]
+
+    SCHEMAS.update(dir=schema_dir, validator=validator)
+
+
 def main():
-    root = sys.argv[1]
+    args = sys.argv[1:]
+    if "--schemas" in args:
+        i = args.index("--schemas")
+        load_schemas(args[i + 1])
+        del args[i : i + 2]
+    root = args[0]
     checked, failures = 0, []
     for sub, check in (("frames", check_frame), ("payloads", check_payload)):
         for name in sorted(os.listdir(os.path.join(root, sub))):
@@ -152,7 +196,8 @@ def main():
             problem = check(vector)
             if problem:
                 failures.append({"vector": f"{sub}/{name}", "problem": problem})
-    print(json.dumps({"checked": checked, "failures": failures, "cbor2": cbor2_version()}))
+    summary = {"checked": checked, "failures": failures, "cbor2": cbor2_version(), "schemas": bool(SCHEMAS)}
+    print(json.dumps(summary))
     sys.exit(1 if failures else 0)
 
 

@@ -14,12 +14,25 @@ export const MAX_BATCH_READINGS = 1000;
 /** Largest CBOR payload any Fieldline topic carries. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
-export const id = z.string().regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ . -");
+export const id = z
+  .string()
+  .regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ . -")
+  .describe("an id: 1-64 characters of A-Z a-z 0-9 _ . -");
 /** Boot id: chosen at random by the device at every boot (e.g. 16 hex digits). */
-export const bootId = z.string().min(1).max(64);
-export const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const bootId = z.string().min(1).max(64).describe("random id the device picks at every boot");
+export const seq = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe("per-boot sequence number, starting at 0");
 /** Event time: integer milliseconds since the Unix epoch, encoded as a CBOR integer. */
-export const millis = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+export const millis = z
+  .number()
+  .int()
+  .min(Number.MIN_SAFE_INTEGER)
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe("event time: integer ms since the Unix epoch, a CBOR integer");
 /** A sensor value: any float64, including NaN and +-Infinity (sensor fault markers). */
 export const sensorValue = z.union([z.number(), z.nan(), z.literal(Infinity), z.literal(-Infinity)]);
 export const severity = z.enum(["info", "warning", "critical"]);
@@ -35,7 +48,7 @@ const deviceEnvelope = {
 };
 
 /** Quality of a reading: 0 good (default), 1 uncertain, 2 bad. */
-export const quality = z.number().int().min(0).max(2);
+export const quality = z.number().int().min(0).max(2).describe("0 good (default), 1 uncertain, 2 bad");
 
 export const reading = z.object({
   sensor: id,

@@ -7,7 +7,12 @@ import { z } from "zod";
 import { id, quality, sensorValue, severity } from "../payloads/schemas";
 
 /** MCU-relative time: milliseconds since the MCU booted (any unsigned integer up to 2^53-1). */
-export const mcuMillis = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const mcuMillis = z
+  .number()
+  .int()
+  .min(0)
+  .max(Number.MAX_SAFE_INTEGER)
+  .describe("ms since the MCU booted");
 
 /** Most readings in one serial readings frame. */
 export const MAX_FRAME_READINGS = 32;
@@ -15,15 +20,17 @@ export const MAX_FRAME_READINGS = 32;
 export const MAX_HELLO_SENSORS = 32;
 
 /** A command id: an unsigned 32-bit integer or a short string; the MCU echoes it in its ack. */
-export const commandId = z.union([z.number().int().min(0).max(0xffffffff), z.string().min(1).max(64)]);
+export const commandId = z
+  .union([z.number().int().min(0).max(0xffffffff), z.string().min(1).max(64)])
+  .describe("command id, echoed unchanged in the ack");
 
 export const frameReading = z.object({
   /** Sensor id, as declared in the hello frame. */
-  sensor: id,
+  sensor: id.describe("sensor id, as declared in the hello frame"),
   /** float64 (or float32/float16/integer on the wire); NaN and +-Infinity mark sensor faults. */
   value: sensorValue,
   /** When the MCU sampled it: ms since the MCU booted. Absent: the host stamps arrival time. */
-  t: mcuMillis.optional(),
+  t: mcuMillis.optional().describe("when the MCU sampled it, ms since its boot; absent: the host stamps arrival"),
   /** 0 good (default), 1 uncertain, 2 bad. */
   q: quality.optional(),
 });
@@ -35,24 +42,30 @@ export const readingsBody = z.object({
 export const sensorInfo = z.object({
   id,
   /** Unit symbol, UCUM-style where one exists: "Cel", "kPa", "%", "L/min", "V", "1" for counts. */
-  unit: z.string().max(16),
+  unit: z.string().max(16).describe('unit symbol, UCUM-style: "Cel", "kPa", "%", "L/min", "1" for counts'),
   /** What it measures, e.g. "temperature", "pressure", "flow". */
-  kind: z.string().min(1).max(16).optional(),
+  kind: z.string().min(1).max(16).optional().describe('what it measures: "temperature", "pressure", ...'),
 });
 
 export const helloBody = z.object({
   /** Firmware version, e.g. "1.4.2" or a git describe string. */
-  firmware: z.string().min(1).max(64),
+  firmware: z.string().min(1).max(64).describe('firmware version, e.g. "1.4.2"'),
   sensors: z.array(sensorInfo).max(MAX_HELLO_SENSORS),
   /** Board / hardware revision. */
-  hardware: z.string().max(64).optional(),
+  hardware: z.string().max(64).optional().describe("board / hardware revision"),
 });
 
 export const eventBody = z.object({
   /** What happened: "fault", "boot", "watchdog", "brownout", "sensor-lost", ... */
-  type: z.string().min(1).max(32),
+  type: z.string().min(1).max(32).describe('what happened: "fault", "boot", "watchdog", "brownout", ...'),
   /** Firmware-specific numeric code (e.g. an errno or fault register). */
-  code: z.number().int().min(-(2 ** 31)).max(2 ** 32 - 1).optional(),
+  code: z
+    .number()
+    .int()
+    .min(-(2 ** 31))
+    .max(2 ** 32 - 1)
+    .optional()
+    .describe("firmware-specific numeric code (errno, fault register)"),
   message: z.string().max(256).optional(),
   severity: severity.optional(),
   /** The sensor it concerns, if any. */
