@@ -1,0 +1,36 @@
+/** Schemas of the transports a fleet can be sent over; `transports/registry.ts` builds them. */
+import { z } from "zod";
+import { positiveDuration } from "./fields";
+
+export const mqttTransport = z.object({
+  type: z.literal("mqtt"),
+  url: z.string().min(1).default("mqtt://127.0.0.1:1883").describe("Broker URL (mqtt://, mqtts://, ws://)."),
+  qos: z.union([z.literal(0), z.literal(1)]).default(1).describe("QoS of telemetry publishes."),
+  username: z.string().optional().describe("Username template; `{device}` and `{site}` are replaced."),
+  password: z.string().optional().describe("Password template; `{device}` and `{site}` are replaced."),
+  credentialsFile: z.string().optional().describe("JSON file `{ \"<device>\": {\"username\", \"password\"} }`; wins over the templates."),
+  connectConcurrency: z.number().int().positive().default(100).describe("Connections opened at once."),
+  keepalive: z.number().int().min(0).default(60).describe("MQTT keepalive, seconds."),
+  maxInflight: z.number().int().positive().default(20_000).describe("Unacknowledged publishes across the fleet before the run waits."),
+  state: z.boolean().default(true).describe("Publish retained online/offline state, with a will."),
+  reconnectPeriod: positiveDuration.default(1000).describe("Wait between reconnect attempts after a lost connection."),
+});
+
+export const serialTransport = z.object({
+  type: z.literal("serial"),
+  dir: z.string().optional().describe("Folder for the pty links (default: a new temp folder)."),
+  link: z.string().default("{device}").describe("Name of the link the edge agent opens; `{device}` is replaced. The simulator's end gets `.sim` appended."),
+  baudRate: z.number().int().positive().default(115_200),
+  socat: z.string().default("socat").describe("socat executable."),
+  firmware: z.string().default("sim-1.0").describe("Firmware version announced in hello frames."),
+});
+
+export const noneTransport = z.object({
+  type: z.literal("none").describe("Sends nothing; writes the ground truth only (dry run)."),
+});
+
+export const transport = z.discriminatedUnion("type", [mqttTransport, serialTransport, noneTransport]);
+
+export type MqttTransportSpec = z.infer<typeof mqttTransport>;
+export type SerialTransportSpec = z.infer<typeof serialTransport>;
+export type TransportSpec = z.infer<typeof transport>;

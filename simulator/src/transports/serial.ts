@@ -1,0 +1,159 @@
+/**
+ * Firmware frames over virtual serial ports: per device, a socat pty pair; the simulator plays
+ * the MCU on one end with the real serialport package, the edge agent opens the other.
+ * Frames come from the contracts' encoder: hello at every boot, readings (at most 32 per
+ * frame, `t` in ms since the MCU booted), an event frame on reboot. A disconnect is silence
+ * on the line (the cable stays, the MCU stops talking). Garbage is written followed by a
+ * 0x00, so the next genuine frame still decodes; CRC errors are readings frames whose CRC
+ * has one bit flipped.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SerialPort } from "serialport";
+import { MAX_FRAME_READINGS, cobsDecode, cobsEncode, encodeFrame, type FrameInput } from "@fieldline/firmware-contracts";
+import type { SimDevice } from "../run/fleet";
+import type { SerialTransportSpec } from "../spec/transports";
+import { mapLimit } from "./limit";
+import { PtyPair } from "./socat";
+import { emptyStats, type BootInfo, type Corruption, type OutboundBatch, type Transport } from "./transport";
+
+interface Line {
+  device: SimDevice;
+  pair: PtyPair;
+  port?: SerialPort;
+  /** Frame sequence number, u16, per sender. */
+  seq: number;
+  bootTime: number;
+}
+
+export interface SerialLink {
+  device: string;
+  /** Path the edge agent opens. */
+  path: string;
+}
+
+export class SerialTransport implements Transport {
+  readonly name = "serial";
+  readonly corruptions = new Set<Corruption["type"]>(["garbage", "crcError"]);
+  readonly maxReadings = MAX_FRAME_READINGS;
+  readonly concurrency = 16;
+  private readonly lines = new Map<string, Line>();
+  private readonly s = emptyStats();
+  private dir = "";
+  private ownDir = false;
+
+  constructor(private readonly spec: SerialTransportSpec) {}
+
+  /** Where the edge agent should open each device's port (valid after `start`). */
+  links(): SerialLink[] {
+    return [...this.lines.values()].map((l) => ({ device: l.device.id, path: l.pair.agentPath }));
+  }
+
+  async start(devices: readonly SimDevice[]): Promise<void> {
+    this.ownDir = this.spec.dir === undefined;
+    this.dir = this.spec.dir ?? (await mkdtemp(path.join(tmpdir(), "fl-sim-serial-")));
+    for (const device of devices) {
+      const name = this.spec.link.replaceAll("{device}", device.id).replaceAll("{site}", device.site);
+      const agentPath = path.resolve(this.dir, name);
+      this.lines.set(device.id, { device, pair: new PtyPair(`${agentPath}.sim`, agentPath, this.spec.socat), seq: 0, bootTime: 0 });
+    }
+    await mapLimit([...this.lines.values()], 16, async (line) => {
+      await line.pair.start();
+      const port = new SerialPort({ path: line.pair.simPath, baudRate: this.spec.baudRate, autoOpen: false });
+      await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
+      port.on("error", () => this.s.failed++);
+      line.port = port;
+      this.s.connected++;
+    });
+  }
+
+  private async write(line: Line, bytes: Uint8Array, readings = 0): Promise<void> {
+    const port = line.port;
+    if (!port) return;
+    this.s.messagesSent++;
+    this.s.readingsSent += readings;
+    this.s.bytes += bytes.length;
+    const ok = port.write(Buffer.from(bytes), (err) => {
+      if (err) this.s.failed++;
+      else {
+        this.s.messagesAcked++;
+        this.s.readingsAcked += readings;
+      }
+    });
+    if (!ok) await new Promise<void>((resolve) => port.drain(() => resolve()));
+  }
+
+  private frame(line: Line, f: Omit<FrameInput, "seq">): Uint8Array {
+    const bytes = encodeFrame({ ...f, seq: line.seq } as FrameInput);
+    line.seq = (line.seq + 1) & 0xffff;
+    return bytes;
+  }
+
+  async boot(device: SimDevice, info: BootInfo): Promise<void> {
+    const line = this.lines.get(device.id)!;
+    line.bootTime = info.t;
+    line.seq = 0;
+    const sensors = device.sensors.map((s) => ({ id: s.id, unit: s.unit ?? "1", ...(s.kind ? { kind: s.kind } : {}) }));
+    await this.write(line, this.frame(line, { type: "hello", body: { firmware: device.firmware, sensors } }));
+    await this.write(line, this.frame(line, { type: "event", body: { type: "boot", t: 0 } }));
+  }
+
+  private readingsFrame(line: Line, b: OutboundBatch): Uint8Array {
+    const readings = b.readings.map((r) => {
+      const t = r.t - b.bootTime;
+      return { sensor: r.sensor, value: r.value, ...(t >= 0 ? { t } : {}), ...(r.q !== undefined ? { q: r.q } : {}) };
+    });
+    return this.frame(line, { type: "readings", body: { readings } });
+  }
+
+  async send(b: OutboundBatch): Promise<void> {
+    const line = this.lines.get(b.device.id)!;
+    await this.write(line, this.readingsFrame(line, b), b.readings.length);
+  }
+
+  async setOnline(_device: SimDevice, online: boolean): Promise<void> {
+    this.s.connected += online ? 1 : -1;
+  }
+
+  async corrupt(device: SimDevice, c: Corruption): Promise<void> {
+    const line = this.lines.get(device.id)!;
+    if (c.type === "garbage") {
+      const bytes = new Uint8Array(c.bytes.length + 1);
+      bytes.set(c.bytes);
+      await this.write(line, bytes);
+      return;
+    }
+    for (let i = 0; i < c.count; i++) {
+      const raw = cobsDecode(this.readingsFrame(line, c.batch).subarray(0, -1))!;
+      raw[raw.length - 1]! ^= 0x01;
+      const wire = cobsEncode(raw);
+      const out = new Uint8Array(wire.length + 1);
+      out.set(wire);
+      await this.write(line, out);
+    }
+  }
+
+  async drain(timeoutMs: number): Promise<void> {
+    const ports = [...this.lines.values()].flatMap((l) => (l.port ? [l.port] : []));
+    await Promise.race([
+      Promise.all(ports.map((p) => new Promise<void>((resolve) => p.drain(() => resolve())))),
+      new Promise((r) => setTimeout(r, timeoutMs).unref()),
+    ]);
+  }
+
+  stats() {
+    return { ...this.s };
+  }
+
+  async stop(): Promise<void> {
+    await mapLimit([...this.lines.values()], 16, async (line) => {
+      const port = line.port;
+      line.port = undefined;
+      if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+      await line.pair.stop();
+    });
+    this.s.connected = 0;
+    if (this.ownDir && this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * A virtual serial cable: one socat process joining two ptys, reachable through two symlinks.
+ * The simulator writes into `simPath`; the edge agent opens `agentPath`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { waitFor } from "./limit";
+
+export class PtyPair {
+  private proc: ChildProcess | undefined;
+  private stderr = "";
+
+  constructor(
+    readonly simPath: string,
+    readonly agentPath: string,
+    private readonly socat = "socat",
+  ) {}
+
+  async start(): Promise<void> {
+    const proc = spawn(this.socat, ["-d", "-d", `pty,raw,echo=0,link=${this.simPath}`, `pty,raw,echo=0,link=${this.agentPath}`], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    this.proc = proc;
+    proc.stderr!.on("data", (b: Buffer) => {
+      if (this.stderr.length < 4096) this.stderr += b.toString();
+    });
+    let failed: Error | undefined;
+    proc.once("error", (err) => (failed = err));
+    proc.once("exit", (code) => (failed ??= new Error(`socat exited with ${code}: ${this.stderr.trim()}`)));
+    const up = await waitFor(() => failed !== undefined || (existsSync(this.simPath) && existsSync(this.agentPath) && this.stderr.includes("starting data transfer loop")), 10_000);
+    if (failed) throw failed;
+    if (!up) throw new Error(`socat did not create ${this.simPath} and ${this.agentPath} within 10 s`);
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      await exited;
+    }
+    await rm(this.simPath, { force: true });
+    await rm(this.agentPath, { force: true });
+  }
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { MemoryTransport } from "../src/transports/memory";
+import { MemoryTruth } from "../src/truth/writer";
+import { parseSpec } from "../src/spec/load";
+import { simulate } from "../src/simulate";
+import type { ReadingRecord, TruthRecord } from "../src/truth/records";
+
+const START = Date.UTC(2026, 0, 1);
+
+async function truthOf(injections: string, extra = "") {
+  const truth = new MemoryTruth();
+  const hooks: string[] = [];
+  const summary = await simulate(
+    parseSpec(`
+start: 2026-01-01T00:00:00Z
+duration: 4h
+${extra}
+profiles:
+  p:
+    sensors:
+      x: { interval: 10m, source: { type: constant, value: 10 } }
+devices:
+  - { profile: p, prefix: d-, count: 2 }
+injections:
+${injections}
+`),
+    { transport: new MemoryTransport(), truth, onFault: (e) => void hooks.push(`${e.type}:${e.phase}:${(e.t - START) / 60_000}`) },
+  );
+  const readings = (device = "d-0001") => truth.records.filter((r): r is ReadingRecord => r.type === "reading" && r.device === device);
+  return { truth: truth.records, readings, hooks, summary };
+}
+
+const at = (r: ReadingRecord) => (r.t - START) / 60_000;
+
+describe("anomalies", () => {
+  it("spike hits one sample, level shift and drift change a window, all labelled", async () => {
+    const { readings, truth } = await truthOf(`
+  - { type: spike, at: 55m, devices: d-0001, magnitude: 5 }
+  - { type: levelShift, at: 2h, duration: 30m, devices: d-0001, delta: -3 }
+  - { type: drift, at: 3h, duration: 1h, devices: d-0002, ratePerHour: 6 }
+`);
+    const r = readings();
+    expect(r.filter((x) => x.value !== 10).map((x) => [at(x), x.value, x.labels])).toEqual([
+      [60, 15, ["spike"]],
+      [120, 7, ["levelShift"]],
+      [130, 7, ["levelShift"]],
+      [140, 7, ["levelShift"]],
+    ]);
+    const d2 = readings("d-0002").filter((x) => x.labels);
+    expect(d2.map((x) => x.value)).toEqual([10, 11, 12, 13, 14, 15]);
+    const labels = truth.filter((x) => x.type === "label");
+    expect(labels.map((l) => (l.type === "label" ? [l.name, l.device, (l.start - START) / 60_000, (l.end - START) / 60_000] : []))).toEqual([
+      ["spike", "d-0001", 55, 55],
+      ["levelShift", "d-0001", 120, 150],
+      ["drift", "d-0002", 180, 240],
+    ]);
+  });
+
+  it("stuck repeats, dropout removes, noise burst perturbs", async () => {
+    const { readings } = await truthOf(
+      `
+  - { type: stuck, at: 1h, duration: 30m, devices: d-0001 }
+  - { type: dropout, at: 2h, duration: 30m, devices: d-0001 }
+  - { type: noiseBurst, at: 3h, duration: 30m, devices: d-0002, sigma: 1 }
+`,
+      "",
+    );
+    const times = readings().map(at);
+    expect(times).not.toContain(120);
+    expect(times).not.toContain(140);
+    expect(times).toContain(150);
+    expect(readings().filter((x) => x.labels?.includes("stuck")).map((x) => x.value)).toEqual([10, 10, 10]);
+    const noisy = readings("d-0002").filter((x) => x.labels?.includes("noiseBurst"));
+    expect(noisy).toHaveLength(3);
+    expect(noisy.every((x) => x.value !== 10)).toBe(true);
+  });
+});
+
+describe("faults", () => {
+  it("disconnect with an outbox sends late; without one the readings are lost and marked", async () => {
+    const { readings, summary } = await truthOf(`
+  - { type: disconnect, at: 1h, duration: 30m, devices: d-0001 }
+  - { type: disconnect, at: 1h, duration: 30m, devices: d-0002, buffer: false }
+`);
+    const kept = readings().filter((x) => at(x) >= 60 && at(x) < 90);
+    expect(kept).toHaveLength(3);
+    expect(kept.every((x) => x.seq !== undefined && !x.lost)).toBe(true);
+    const lost = readings("d-0002").filter((x) => x.lost);
+    expect(lost.map(at)).toEqual([60, 70, 80]);
+    expect(summary.readingsLost).toBe(3);
+    expect(summary.readingsSent).toBe(summary.readingsGenerated - 3);
+  });
+
+  it("reboot gives a new boot id and restarts seq; clock skew shifts timestamps", async () => {
+    const { readings, truth } = await truthOf(`
+  - { type: reboot, at: 1h, downtime: 15m, devices: d-0001 }
+  - { type: clockSkew, at: 2h, duration: 1h, offset: 90s, devices: d-0002 }
+`);
+    const boots = truth.filter((r: TruthRecord) => r.type === "boot" && r.device === "d-0001");
+    expect(boots).toHaveLength(2);
+    const r = readings();
+    expect(r.map(at)).not.toContain(60);
+    expect(r.map(at)).not.toContain(70);
+    const after = r.filter((x) => at(x) >= 80);
+    expect(new Set(after.map((x) => x.boot)).size).toBe(1);
+    expect(after[0]!.boot).not.toBe(r[0]!.boot);
+    expect(after[0]!.seq).toBe(0);
+    const skewed = readings("d-0002").filter((x) => x.trueT !== undefined);
+    expect(skewed).toHaveLength(6);
+    expect(skewed.every((x) => x.t - x.trueT! === 90_000)).toBe(true);
+  });
+
+  it("broker outage is a hook with its window; CRC errors are marked not applied over MQTT-like transports", async () => {
+    const { hooks, truth } = await truthOf(`
+  - { type: brokerOutage, at: 1h, duration: 20m }
+  - { type: crcError, at: 2h, devices: d-0001 }
+`);
+    expect(hooks).toEqual(["brokerOutage:start:60", "brokerOutage:end:80", "crcError:start:120"]);
+    const crc = truth.find((r) => r.type === "fault" && r.fault === "crcError");
+    expect(crc).toMatchObject({ applied: false, device: "d-0001" });
+  });
+});
