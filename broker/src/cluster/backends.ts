@@ -1,0 +1,59 @@
+/**
+ * Where messages travel and sessions live: one table, picked by config. Memory for a single
+ * instance; Redis (mqemitter-redis + aedes-persistence-redis) when several instances share
+ * clients, retained messages and sessions.
+ *
+ * The emitter is built with concurrency 0. With mqemitter's default bounded queue
+ * (concurrency 100), every queued message whose emit completes synchronously (no matching
+ * subscriber: e.g. the wildcard subscriber just left, or a `$`-topic filtered for a `#`
+ * subscription) is handed to the next one from inside `released()`:
+ * released -> _do -> fastparallel (0 listeners, calls back at once) -> released -> ...
+ * With thousands of messages queued during a QoS 0 flood that recursion overflows the stack
+ * ("RangeError: Maximum call stack size exceeded"). Without the queue there is nothing to
+ * recurse over; Aedes still applies backpressure, because it reads a publisher's next chunk
+ * only after every message of the current one was delivered (or dropped by authorizeForward).
+ */
+import { createRequire } from "node:module";
+import aedesMemoryPersistence from "aedes-persistence";
+import mqemitter from "mqemitter";
+
+const require = createRequire(import.meta.url);
+
+export interface Backend {
+  mq: unknown;
+  persistence: { destroy(cb?: () => void): unknown };
+}
+
+export interface BackendOptions {
+  redis?: string;
+}
+
+type Factory = (opts: BackendOptions) => Backend;
+
+function redisOptions(url: string): Record<string, unknown> {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.pathname.length > 1 ? { db: Number(u.pathname.slice(1)) } : {}),
+  };
+}
+
+export const BACKENDS: Record<"memory" | "redis", Factory> = {
+  memory: () => ({
+    mq: mqemitter({ concurrency: 0, matchEmptyLevels: true }),
+    persistence: aedesMemoryPersistence() as unknown as Backend["persistence"],
+  }),
+  redis: (opts) => {
+    if (!opts.redis) throw new Error("redis backend needs a URL");
+    const mqemitterRedis = require("mqemitter-redis") as (o: object) => unknown;
+    const persistenceRedis = require("aedes-persistence-redis") as (o: object) => Backend["persistence"];
+    const conn = redisOptions(opts.redis);
+    return {
+      mq: mqemitterRedis({ ...conn, concurrency: 0, matchEmptyLevels: true }),
+      persistence: persistenceRedis({ ...conn }),
+    };
+  },
+};
