@@ -1,0 +1,74 @@
+/**
+ * Everything the device sends with QoS 1 goes through here: encoded with the envelope
+ * (boot id, next sequence number) and appended to the outbox before any publish.
+ */
+import {
+  encodePayload,
+  ID_PATTERN,
+  type CommandResult,
+  type DeviceEvent,
+  type Reading,
+  type ReportedConfig,
+} from "@fieldline/firmware-contracts";
+import type { Outbox, OutboxKind } from "../outbox";
+import type { Envelope } from "../uplink/envelope";
+
+export type EventInput = Omit<DeviceEvent, "v" | "device" | "boot" | "seq" | "t"> & { t?: number };
+
+export interface MessageLogger {
+  error(obj: unknown, msg?: string): void;
+}
+
+export class Messages {
+  /** Messages that could not be encoded (a bug, logged) or were refused by a full outbox. */
+  failed = 0;
+
+  constructor(
+    private readonly envelope: Envelope,
+    private readonly outbox: Outbox,
+    private readonly clock: () => number,
+    private readonly kick: () => void,
+    private readonly logger: MessageLogger,
+  ) {}
+
+  telemetry(readings: Reading[]): void {
+    this.append("telemetry", false, () => encodePayload("telemetry", { ...this.envelope.next(), readings }));
+  }
+
+  event(e: EventInput): void {
+    const { rule, t, ...rest } = e;
+    const value: DeviceEvent = { ...this.envelope.next(), t: t ?? this.clock(), ...rest };
+    // Rule ids may use characters topic ids may not; such an id travels in data instead.
+    if (rule !== undefined) {
+      if (ID_PATTERN.test(rule)) value.rule = rule;
+      else value.data = { ...value.data, rule };
+    }
+    this.append("events", false, () => encodePayload("events", value));
+  }
+
+  commandResult(r: Omit<CommandResult, "v" | "device" | "boot" | "seq" | "t">): void {
+    this.append("commandResults", false, () =>
+      encodePayload("commandResults", { ...this.envelope.next(), t: this.clock(), ...r }),
+    );
+  }
+
+  reportedConfig(r: Omit<ReportedConfig, "v" | "device" | "boot" | "seq" | "t">): void {
+    this.append("reportedConfig", true, () =>
+      encodePayload("reportedConfig", { ...this.envelope.next(), t: this.clock(), ...r }),
+    );
+  }
+
+  private append(kind: OutboxKind, retain: boolean, encode: () => Uint8Array): void {
+    let payload: Uint8Array;
+    try {
+      payload = encode();
+    } catch (err) {
+      this.failed++;
+      this.logger.error({ err, kind }, "message does not match its schema; dropped");
+      return;
+    }
+    const r = this.outbox.append({ kind, retain, payload });
+    if (!r.ok) this.failed++;
+    this.kick();
+  }
+}

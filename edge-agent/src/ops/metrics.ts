@@ -1,0 +1,67 @@
+/** Prometheus metrics of one agent, in its own registry (no global default registry). */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { OutboxStats } from "../outbox";
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly readingsIn = new Counter({ name: "fieldline_edge_readings_in_total", help: "Readings received from inputs", registers: [this.registry] });
+  readonly rejected = new Counter({
+    name: "fieldline_edge_frames_rejected_total",
+    help: "Bad frames, sentences, responses or readings, counted and skipped",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly publishLatency = new Histogram({
+    name: "fieldline_edge_publish_latency_seconds",
+    help: "Time from publish to PUBACK",
+    labelNames: ["kind"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly shutoffs = new Counter({
+    name: "fieldline_edge_shutoffs_total",
+    help: "Output lines driven by a firing rule",
+    labelNames: ["line", "rule"],
+    registers: [this.registry],
+  });
+  readonly transitions = new Counter({
+    name: "fieldline_edge_rule_transitions_total",
+    help: "Rule transitions",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  readonly commands = new Counter({
+    name: "fieldline_edge_commands_total",
+    help: "Commands from the cloud, by name and outcome",
+    labelNames: ["name", "ok"],
+    registers: [this.registry],
+  });
+  readonly badMessages = new Counter({
+    name: "fieldline_edge_bad_messages_total",
+    help: "Messages from the cloud that did not decode",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  readonly connected = new Gauge({ name: "fieldline_edge_mqtt_connected", help: "1 while the MQTT session is up", registers: [this.registry] });
+  readonly latched = new Gauge({ name: "fieldline_edge_latched_lines", help: "Output lines held by a latch", registers: [this.registry] });
+  readonly configVersion = new Gauge({ name: "fieldline_edge_config_version", help: "Version of the applied desired config (-1: local file)", registers: [this.registry] });
+
+  /** Outbox gauges read its stats at scrape time. */
+  constructor(outboxStats: () => OutboxStats) {
+    const g = (name: string, help: string, pick: (s: OutboxStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(pick(outboxStats()));
+        },
+      });
+    g("fieldline_edge_outbox_depth", "Messages in the outbox not yet acknowledged", (s) => s.depth);
+    g("fieldline_edge_outbox_bytes", "Bytes on disk held by the outbox", (s) => s.bytes);
+    g("fieldline_edge_outbox_dropped", "Messages dropped because the outbox was full (since start)", (s) => s.dropped);
+    g("fieldline_edge_outbox_refused", "Messages refused because the outbox was full (since start)", (s) => s.refused);
+    g("fieldline_edge_outbox_torn_bytes", "Torn or corrupt bytes skipped when the outbox was opened", (s) => s.tornBytes);
+    this.configVersion.set(-1);
+  }
+}

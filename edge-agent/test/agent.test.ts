@@ -1,0 +1,181 @@
+/**
+ * The agent in-process against a real Aedes broker over TCP and the sim GPIO chip on a Unix
+ * socket: telemetry, state and will, commands, desired config, and a latched shutoff while
+ * the broker is down.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { Agent } from "../src/agent/agent";
+import { parseConfig } from "../src/config/load";
+import { SimGpioClient } from "../src/gpio/sim/client";
+import { TestBroker } from "./helpers/broker";
+import { Observer, until } from "./helpers/observer";
+import { PushSource } from "./helpers/push-source";
+
+const RULES = `
+rules:
+  - id: overpressure
+    severity: critical
+    when:
+      threshold: { sensor: pressure, above: 8 }
+    actions:
+      - alert
+      - gpio: { line: PUMP, value: 0, latch: true }
+  - id: fan
+    when:
+      threshold: { sensor: temp, above: 40, hysteresis: 5 }
+    actions:
+      - gpio: { line: FAN, value: 1, latch: false }
+`;
+
+const addr = { site: "plant1", device: "rig7" };
+const broker = new TestBroker();
+const observer = new Observer(() => broker.url);
+const dirs: string[] = [];
+let agent: Agent | undefined;
+let gpio: SimGpioClient | undefined;
+
+beforeAll(async () => {
+  await broker.up();
+  await observer.start();
+});
+afterEach(async () => {
+  await gpio?.close();
+  gpio = undefined;
+  await agent?.stop(1000);
+  agent = undefined;
+});
+afterAll(async () => {
+  await observer.stop();
+  await broker.down();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function startAgent(rules = RULES, extra = "") {
+  const dir = mkdtempSync(join(tmpdir(), "fl-agent-"));
+  dirs.push(dir);
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(dir, "rules.yaml"), rules);
+  const cfg = parseConfig(`
+device: { site: ${addr.site}, id: ${addr.device} }
+broker: { url: "${broker.url}", reconnect: { initialMs: 50, maxMs: 200 } }
+gpio:
+  chip: { type: sim, socket: "${join(dir, "gpio.sock")}" }
+  outputs: { PUMP: { line: 4, initial: 1 }, FAN: { line: 5 } }
+rules: { file: "${join(dir, "rules.yaml")}", tickMs: 50 }
+telemetry: { lingerMs: 5 }
+dataDir: "${dir}"
+http: { listen: "127.0.0.1:0" }
+${extra}
+`);
+  const source = new PushSource();
+  agent = new Agent(cfg, { logger: pino({ level: "silent" }), sources: [source] });
+  await agent.start();
+  gpio = new SimGpioClient({ socket: join(dir, "gpio.sock") });
+  await gpio.connect();
+  return { agent, source, dir };
+}
+
+const readingsOf = (boot: string) =>
+  observer
+    .of("telemetry")
+    .filter((m) => m.boot === boot)
+    .flatMap((m) => m.readings as { sensor: string; value: number }[]);
+
+describe("agent against a real broker", () => {
+  it("publishes telemetry batches with boot id and increasing seq, and a retained online state", async () => {
+    const { agent, source } = await startAgent();
+    const t0 = Date.now();
+    for (let i = 0; i < 50; i++) source.push({ sensor: "temp", t: t0 + i, value: 20 + i / 10 });
+    await until(() => readingsOf(agent.envelope.boot).length === 50, 5000, "50 readings");
+    const msgs = observer.of("telemetry").filter((m) => m.boot === agent.envelope.boot);
+    const seqs = msgs.map((m) => m.seq as number);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const online = observer.seen.find((s) => s.kind === "state" && s.value.boot === agent.envelope.boot);
+    expect(online?.value.status).toBe("online");
+    const res = await fetch(`http://127.0.0.1:${agent.httpPort}/metrics`);
+    const text = await res.text();
+    expect(text).toMatch(/fieldline_edge_readings_in_total 50/);
+    expect(text).toMatch(/fieldline_edge_outbox_depth 0/);
+    const health = (await (await fetch(`http://127.0.0.1:${agent.httpPort}/healthz`)).json()) as { mqtt: string };
+    expect(health.mqtt).toBe("up");
+  });
+
+  it("answers ping, set-output and clear-latch commands", async () => {
+    const { agent, source } = await startAgent();
+    await until(() => agent.health().mqtt === "up");
+    await observer.publish("commands", addr, { v: 1, id: "c1", device: addr.device, t: Date.now(), name: "ping" });
+    await observer.publish("commands", addr, { v: 1, id: "c2", device: addr.device, t: Date.now(), name: "set-output", args: { line: "FAN", value: 1 } });
+    await observer.publish("commands", addr, { v: 1, id: "c3", device: addr.device, t: Date.now(), name: "reboot" });
+    const results = () => observer.of("commandResults").filter((r) => r.boot === agent.envelope.boot);
+    await until(() => results().length === 3, 5000, "3 command results");
+    const byId = Object.fromEntries(results().map((r) => [r.id, r]));
+    expect(byId.c1).toMatchObject({ ok: true });
+    expect(byId.c2).toMatchObject({ ok: true });
+    expect(byId.c3).toMatchObject({ ok: false });
+    expect((await gpio!.get(5)).value).toBe(1);
+
+    // A shutoff latches: set-output is refused until clear-latch.
+    source.push({ sensor: "pressure", t: Date.now(), value: 9 });
+    expect((await gpio!.get(4)).value).toBe(0);
+    source.push({ sensor: "pressure", t: Date.now() + 1, value: 2 });
+    expect((await gpio!.get(4)).value).toBe(0);
+    await observer.publish("commands", addr, { v: 1, id: "c4", device: addr.device, t: Date.now(), name: "set-output", args: { line: "PUMP", value: 1 } });
+    await observer.publish("commands", addr, { v: 1, id: "c5", device: addr.device, t: Date.now(), name: "clear-latch", args: { line: "PUMP" } });
+    await observer.publish("commands", addr, { v: 1, id: "c6", device: addr.device, t: Date.now(), name: "set-output", args: { line: "PUMP", value: 1 } });
+    await until(() => results().length === 6, 5000, "6 command results");
+    const after = Object.fromEntries(results().map((r) => [r.id, r]));
+    expect(after.c4).toMatchObject({ ok: false });
+    expect(String(after.c4!.error)).toMatch(/latched/);
+    expect(after.c5).toMatchObject({ ok: true, result: { cleared: ["PUMP"] } });
+    expect(after.c6).toMatchObject({ ok: true });
+    expect((await gpio!.get(4)).value).toBe(1);
+  });
+
+  it("applies a retained desired config atomically and reports its version; rejects a bad one", async () => {
+    const { agent, source } = await startAgent();
+    await until(() => agent.health().mqtt === "up");
+    const strict = RULES.replace("above: 8", "above: 3");
+    await observer.publish("desiredConfig", addr, { v: 1, version: 7, t: Date.now(), rules: strict }, true);
+    const reported = () => observer.of("reportedConfig").filter((r) => r.boot === agent.envelope.boot);
+    await until(() => reported().some((r) => r.version === 7), 5000, "reported v7");
+    expect(reported().find((r) => r.version === 7)).toMatchObject({ ok: true });
+    source.push({ sensor: "pressure", t: Date.now(), value: 5 });
+    expect((await gpio!.get(4)).value).toBe(0); // the new threshold (3) is in force
+
+    await observer.publish("desiredConfig", addr, { v: 1, version: 8, t: Date.now(), rules: "rules:\n  - id: x\n    when: { threshold: { sensor: a, above: 1 } }\n    actions: [ { gpio: { line: NOPE, value: 0, latch: true } } ]\n" }, true);
+    await until(() => reported().some((r) => r.version === 8), 5000, "reported v8");
+    const bad = reported().find((r) => r.version === 8)!;
+    expect(bad.ok).toBe(false);
+    expect(String(bad.error)).toMatch(/NOPE/);
+    expect(agent.health().configVersion).toBe(7);
+    await observer.clearRetained("desiredConfig", addr);
+  });
+
+  it("fires and latches a shutoff with the broker down; the events arrive after it comes back", async () => {
+    const { agent, source } = await startAgent();
+    await until(() => agent.health().mqtt === "up");
+    await gpio!.watch();
+    await broker.down();
+    await until(() => agent.health().mqtt === "down", 5000, "agent sees the broker down");
+    const t = Date.now();
+    source.push({ sensor: "pressure", t, value: 12 });
+    // Driven synchronously in the reading's own call: no network in the loop.
+    expect((await gpio!.get(4)).value).toBe(0);
+    source.push({ sensor: "pressure", t: t + 10, value: 1 });
+    await until(() => agent.health().outbox !== undefined && (agent.health().outputs as { latchedBy?: string }[]).some((o) => o.latchedBy === "overpressure"));
+    expect((await gpio!.get(4)).value).toBe(0);
+    expect(agent.outbox.stats().depth).toBeGreaterThan(0);
+    await broker.up();
+    const events = () => observer.of("events").filter((e) => e.boot === agent.envelope.boot);
+    await until(() => events().some((e) => e.type === "rule-cleared"), 10_000, "events replayed");
+    const fired = events().find((e) => e.type === "rule-fired" && e.rule === "overpressure")!;
+    expect(fired).toMatchObject({ severity: "critical", t });
+    expect(gpio!.outputs.some((o) => o.line === 4 && o.value === 0)).toBe(true);
+    expect((await gpio!.get(4)).value).toBe(0);
+  });
+});

@@ -1,0 +1,61 @@
+/** An MQTT subscriber that decodes everything under fl/v1/# with the contracts. */
+import { connect, type MqttClient } from "mqtt";
+import { ALL_TOPICS_FILTER, decodePayload, encodePayload, parseTopic, topics, type PayloadOf, type TopicKind } from "@fieldline/firmware-contracts";
+
+export interface Seen {
+  kind: TopicKind;
+  topic: string;
+  retain: boolean;
+  value: Record<string, unknown>;
+}
+
+export class Observer {
+  readonly seen: Seen[] = [];
+  private client: MqttClient | undefined;
+
+  constructor(private readonly url: () => string) {}
+
+  async start(): Promise<void> {
+    // A persistent session: what is published while the observer is cut off is queued for it.
+    const client = connect(this.url(), { reconnectPeriod: 100, clean: false, clientId: `obs-${Math.random().toString(16).slice(2)}` });
+    this.client = client;
+    client.on("message", (topic, payload, packet) => {
+      const t = parseTopic(topic);
+      if (!t || payload.length === 0) return;
+      const r = decodePayload(t.kind, payload);
+      if (!r.ok) throw r.error;
+      this.seen.push({ kind: t.kind, topic, retain: packet.retain, value: r.value as Record<string, unknown> });
+    });
+    client.on("connect", () => client.subscribe(ALL_TOPICS_FILTER, { qos: 1 }));
+    await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+    await new Promise<void>((resolve) => client.once("packetreceive", () => resolve()));
+  }
+
+  of(kind: TopicKind): Record<string, unknown>[] {
+    return this.seen.filter((s) => s.kind === kind).map((s) => s.value);
+  }
+
+  async publish<K extends TopicKind>(kind: K, addr: { site: string; device: string }, value: PayloadOf<K>, retain = false): Promise<void> {
+    const topic = (topics as unknown as Record<string, (a: typeof addr) => string>)[kind]!(addr);
+    await this.client!.publishAsync(topic, Buffer.from(encodePayload(kind, value)), { qos: 1, retain });
+  }
+
+  /** Clears a retained message (empty payload, MQTT-3.3.1-10). */
+  async clearRetained(kind: TopicKind, addr: { site: string; device: string }): Promise<void> {
+    const topic = (topics as unknown as Record<string, (a: typeof addr) => string>)[kind]!(addr);
+    await this.client!.publishAsync(topic, Buffer.alloc(0), { qos: 1, retain: true });
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.endAsync(true);
+  }
+}
+
+/** Polls `check` until it returns true or `ms` passes. */
+export async function until(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
