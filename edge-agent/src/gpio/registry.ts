@@ -19,7 +19,6 @@ function kind<S extends z.ZodObject>(schema: S, create: (cfg: z.output<S>) => Gp
   return { schema, create: (cfg) => create(schema.parse(cfg)) };
 }
 
-
 export const gpioRegistry: Record<string, GpioKind> = {
   sim: kind(simGpioSchema, (cfg) => new SimGpioChip(cfg)),
   libgpiod: kind(libgpiodSchema, (cfg) => new LibgpiodChipBackend(cfg)),

@@ -8,6 +8,7 @@ import type { InputDeps, ReadingSource } from "./source";
 import { serialFramesSchema } from "./serial-frames/config";
 import { SerialFramesSource } from "./serial-frames/source";
 import { nmeaSchema } from "./nmea/config";
+import { NmeaSource } from "./nmea/source";
 import { modbusRtuSchema } from "./modbus/config";
 import { gpioInputSchema } from "./gpio/config";
 import { GpioInputSource } from "./gpio/source";
@@ -19,7 +20,10 @@ export interface InputKind {
   create(cfg: unknown, deps: InputDeps): ReadingSource;
 }
 
-function kind<S extends z.ZodObject>(schema: S, create: (cfg: z.output<S>, deps: InputDeps) => ReadingSource): InputKind {
+function kind<S extends z.ZodObject>(
+  schema: S,
+  create: (cfg: z.output<S>, deps: InputDeps) => ReadingSource,
+): InputKind {
   return { schema, create: (cfg, deps) => create(schema.parse(cfg), deps) };
 }
 
@@ -31,7 +35,7 @@ function pending(name: string): () => never {
 
 export const inputRegistry: Record<string, InputKind> = {
   "serial-frames": kind(serialFramesSchema, (cfg, deps) => new SerialFramesSource(cfg, deps)),
-  nmea: kind(nmeaSchema, pending("nmea")),
+  nmea: kind(nmeaSchema, (cfg, deps) => new NmeaSource(cfg, deps)),
   "modbus-rtu": kind(modbusRtuSchema, pending("modbus-rtu")),
   gpio: kind(gpioInputSchema, (cfg, deps) => new GpioInputSource(cfg, deps)),
 };

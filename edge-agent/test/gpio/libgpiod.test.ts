@@ -9,7 +9,9 @@ import { GpioError } from "../../src/gpio/chip";
 // This machine's kernel has no GPIO (no /dev/gpiochip*): these tests check that the native
 // module builds and loads against Debian's libgpiod, and that a missing chip or a missing
 // module is a clear GpioError rather than a crash.
-const chipsHere = existsSync("/dev") ? readdirSync("/dev").filter((f) => f.startsWith("gpiochip")) : [];
+const chipsHere = existsSync("/dev")
+  ? readdirSync("/dev").filter((f) => f.startsWith("gpiochip"))
+  : [];
 
 describe("libgpiod backend", () => {
   it("loads the optional native module built against libgpiod v1", () => {
@@ -23,7 +25,9 @@ describe("libgpiod backend", () => {
     const err = await chip.output(17, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GpioError);
     expect((err as Error).message).toMatch(/cannot open GPIO chip "gpiochip-absent"/);
-    expect((err as Error).message).toMatch(chipsHere.length ? /chips present/ : /no \/dev\/gpiochip\* on this machine/);
+    expect((err as Error).message).toMatch(
+      chipsHere.length ? /chips present/ : /no \/dev\/gpiochip\* on this machine/,
+    );
     await chip.close();
   });
 
@@ -49,6 +53,8 @@ describe("libgpiod backend", () => {
       consumer: "fieldline",
       pollMs: 5,
     });
-    expect(libgpiodSchema.safeParse({ type: "libgpiod", consumer: "x".repeat(40) }).success).toBe(false);
+    expect(libgpiodSchema.safeParse({ type: "libgpiod", consumer: "x".repeat(40) }).success).toBe(
+      false,
+    );
   });
 });

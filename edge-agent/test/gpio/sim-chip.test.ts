@@ -16,7 +16,12 @@ describe("sim GPIO chip over a Unix socket", () => {
   beforeEach(async () => {
     tmp = tempDir();
     const socket = join(tmp.dir, "gpio.sock");
-    chip = gpioRegistry.sim!.create({ type: "sim", socket, lines: 32, names: { VALVE: 17, DOOR: 4 } }) as SimGpioChip;
+    chip = gpioRegistry.sim!.create({
+      type: "sim",
+      socket,
+      lines: 32,
+      names: { VALVE: 17, DOOR: 4 },
+    }) as SimGpioChip;
     await chip.open();
     client = new SimGpioClient({ socket });
     await client.connect();

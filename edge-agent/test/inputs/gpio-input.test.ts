@@ -44,7 +44,9 @@ describe("gpio input over the sim chip", () => {
 
   beforeEach(async () => {
     tmp = tempDir();
-    chip = new SimGpioChip(simGpioSchema.parse({ type: "sim", socket: join(tmp.dir, "g.sock"), names: { DOOR: 6 } }));
+    chip = new SimGpioChip(
+      simGpioSchema.parse({ type: "sim", socket: join(tmp.dir, "g.sock"), names: { DOOR: 6 } }),
+    );
     await chip.open();
     client = new SimGpioClient({ socket: join(tmp.dir, "g.sock") });
     await client.connect();
@@ -88,7 +90,10 @@ describe("gpio input over the sim chip", () => {
   });
 
   it("fails to start without a GPIO chip", async () => {
-    const src = inputRegistry.gpio!.create({ type: "gpio", lines: [{ sensor: "x", line: 1 }] }, { clock: Date.now });
+    const src = inputRegistry.gpio!.create(
+      { type: "gpio", lines: [{ sensor: "x", line: 1 }] },
+      { clock: Date.now },
+    );
     await expect(src.start(new RecordingSink())).rejects.toThrow(/no GPIO chip/);
   });
 

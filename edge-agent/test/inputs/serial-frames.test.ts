@@ -65,13 +65,23 @@ describe("serial-frames input over a pty pair", () => {
         encodeFrame({
           type: "hello",
           seq: 0,
-          body: { firmware: "1.4.2", sensors: [{ id: "temp", unit: "Cel" }, { id: "press", unit: "kPa" }] },
+          body: {
+            firmware: "1.4.2",
+            sensors: [
+              { id: "temp", unit: "Cel" },
+              { id: "press", unit: "kPa" },
+            ],
+          },
         }),
         readings(1, [
           { sensor: "temp", value: 21.5, t: 1000 },
           { sensor: "press", value: 101.3, q: 1 },
         ]),
-        encodeFrame({ type: "event", seq: 2, body: { type: "fault", code: 7, message: "ADC stuck", sensor: "temp" } }),
+        encodeFrame({
+          type: "event",
+          seq: 2,
+          body: { type: "fault", code: 7, message: "ADC stuck", sensor: "temp" },
+        }),
         readings(3, [{ sensor: "temp", value: NaN }]),
       ]),
     );
@@ -110,7 +120,11 @@ describe("serial-frames input over a pty pair", () => {
         readings(5, [{ sensor: "a", value: 5 }]),
       ]),
     );
-    await until(() => sink.of("a").length === 2 && sink.rejects.length === 2, 3000, "frames and rejects");
+    await until(
+      () => sink.of("a").length === 2 && sink.rejects.length === 2,
+      3000,
+      "frames and rejects",
+    );
     expect(sink.rejects.map((r) => r.reason)).toEqual(["crc", "crc"]);
     expect(sink.rejects[0]!.detail).toMatch(/CRC mismatch/);
     expect(sink.rejects[1]!.detail).toMatch(/shorter than/);
@@ -122,7 +136,13 @@ describe("serial-frames input over a pty pair", () => {
     src = create(pty.dev, { time: "mcu" });
     const sink = new RecordingSink();
     await src.start(sink);
-    await writeAll(peer!, readings(0, [{ sensor: "v", value: 1, t: 10_000 }, { sensor: "v", value: 2, t: 10_250 }]));
+    await writeAll(
+      peer!,
+      readings(0, [
+        { sensor: "v", value: 1, t: 10_000 },
+        { sensor: "v", value: 2, t: 10_250 },
+      ]),
+    );
     await until(() => sink.of("v").length === 2, 3000, "readings");
     const [a, b] = sink.of("v");
     expect(b!.t - a!.t).toBe(250);
@@ -144,7 +164,11 @@ describe("serial-frames input over a pty pair", () => {
 
     await pty.plug();
     peer = await pty.openPeer();
-    await until(() => sink.events.some((e) => e.type === "input-restored"), 5000, "input-restored event");
+    await until(
+      () => sink.events.some((e) => e.type === "input-restored"),
+      5000,
+      "input-restored event",
+    );
     await writeAll(peer, readings(1, [{ sensor: "x", value: 2 }]));
     await until(() => sink.of("x").length === 2, 3000, "reading after replug");
     expect(sink.of("x").map((r) => r.value)).toEqual([1, 2]);

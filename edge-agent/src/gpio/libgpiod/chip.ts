@@ -46,7 +46,9 @@ export class LibgpiodChipBackend implements GpioChip {
       }
       throw new GpioError(
         `cannot open GPIO chip "${this.cfg.chip}": ${(err as Error).message}; ` +
-          (names.length ? `chips present: ${names.join(", ")}` : "no /dev/gpiochip* on this machine"),
+          (names.length
+            ? `chips present: ${names.join(", ")}`
+            : "no /dev/gpiochip* on this machine"),
       );
     }
     return this.chip;
@@ -65,7 +67,11 @@ export class LibgpiodChipBackend implements GpioChip {
     };
   }
 
-  async input(line: number | string, edge: Edge, onChange: (value: 0 | 1, t: number) => void): Promise<InputLine> {
+  async input(
+    line: number | string,
+    edge: Edge,
+    onChange: (value: 0 | 1, t: number) => void,
+  ): Promise<InputLine> {
     const l = this.request(line, (x) => x.requestInputMode(this.cfg.consumer));
     const poll: Poll = { line: l, last: l.getValue(), edge, onChange };
     this.polls.add(poll);
@@ -97,7 +103,9 @@ export class LibgpiodChipBackend implements GpioChip {
       l = chip.getLine(line);
       how(l);
     } catch (err) {
-      throw new GpioError(`cannot request line ${key} on ${this.cfg.chip}: ${(err as Error).message}`);
+      throw new GpioError(
+        `cannot request line ${key} on ${this.cfg.chip}: ${(err as Error).message}`,
+      );
     }
     this.held.set(key, l);
     return l;
@@ -115,7 +123,12 @@ export class LibgpiodChipBackend implements GpioChip {
       const v = p.line.getValue();
       if (v === p.last) continue;
       p.last = v;
-      if (p.edge === "both" || (p.edge === "rising" && v === 1) || (p.edge === "falling" && v === 0)) p.onChange(v, t);
+      if (
+        p.edge === "both" ||
+        (p.edge === "rising" && v === 1) ||
+        (p.edge === "falling" && v === 0)
+      )
+        p.onChange(v, t);
     }
   }
 }

@@ -61,7 +61,11 @@ export class SimGpioChip implements GpioChip {
     };
   }
 
-  async input(line: number | string, edge: Edge, onChange: (value: 0 | 1, t: number) => void): Promise<InputLine> {
+  async input(
+    line: number | string,
+    edge: Edge,
+    onChange: (value: 0 | 1, t: number) => void,
+  ): Promise<InputLine> {
     await this.open();
     const n = this.request(line, { direction: "input", edge, onChange });
     return { get: () => this.levels[n] ?? 0, release: async () => this.release(n) };
@@ -91,9 +95,11 @@ export class SimGpioChip implements GpioChip {
   }
 
   private drive(n: number, v: 0 | 1): void {
-    if (this.held.get(n)?.direction !== "output") throw new GpioError(`line ${n} is not requested as an output`);
+    if (this.held.get(n)?.direction !== "output")
+      throw new GpioError(`line ${n} is not requested as an output`);
     this.levels[n] = bit(v);
-    const msg = JSON.stringify({ ev: "output", line: n, value: this.levels[n], t: this.clock() }) + "\n";
+    const msg =
+      JSON.stringify({ ev: "output", line: n, value: this.levels[n], t: this.clock() }) + "\n";
     for (const w of this.watchers) w.write(msg);
   }
 
@@ -104,7 +110,11 @@ export class SimGpioChip implements GpioChip {
     const old = this.levels[n];
     this.levels[n] = v;
     if (!h?.onChange || old === v) return;
-    if (h.edge === "both" || (h.edge === "rising" && v === 1) || (h.edge === "falling" && v === 0)) {
+    if (
+      h.edge === "both" ||
+      (h.edge === "rising" && v === 1) ||
+      (h.edge === "falling" && v === 0)
+    ) {
       h.onChange(v, this.clock());
     }
   }

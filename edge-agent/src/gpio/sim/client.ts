@@ -22,7 +22,10 @@ export class SimGpioClient {
   private sock: Socket | undefined;
   private buf = "";
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: Reply) => void; reject: (e: Error) => void }
+  >();
   private readonly listeners = new Set<(e: OutputEvent) => void>();
   /** Every output event seen since `watch()`, oldest first. */
   readonly outputs: OutputEvent[] = [];
@@ -58,7 +61,11 @@ export class SimGpioClient {
   }
 
   async list(): Promise<{ line: number; name?: string; direction: string; value: 0 | 1 }[]> {
-    return (await this.call({ op: "list" })).lines as { line: number; direction: string; value: 0 | 1 }[];
+    return (await this.call({ op: "list" })).lines as {
+      line: number;
+      direction: string;
+      value: 0 | 1;
+    }[];
   }
 
   /** Subscribe to output writes; `onOutput` is optional (events are also kept in `outputs`). */
@@ -100,7 +107,8 @@ export class SimGpioClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, {
-        resolve: (r) => (r.ok ? resolve(r) : reject(new Error(r.error ?? "sim GPIO request failed"))),
+        resolve: (r) =>
+          r.ok ? resolve(r) : reject(new Error(r.error ?? "sim GPIO request failed")),
         reject,
       });
       sock.write(JSON.stringify({ ...req, id }) + "\n");

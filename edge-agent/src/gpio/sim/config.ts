@@ -15,7 +15,13 @@ export const simGpioSchema = z
       .max(65535)
       .optional()
       .describe("Or a TCP port on 127.0.0.1 (0 = any free port, see SimGpioChip.address())"),
-    lines: z.number().int().min(1).max(1024).default(64).describe("Number of lines (offsets 0..lines-1)"),
+    lines: z
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(64)
+      .describe("Number of lines (offsets 0..lines-1)"),
     names: z
       .record(z.string(), z.number().int().min(0))
       .default({})

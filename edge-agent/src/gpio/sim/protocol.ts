@@ -17,11 +17,15 @@ export interface SimLineState {
   set(n: number, v: 0 | 1): void;
 }
 
-export function handleRequest(text: string, s: SimLineState): { body: Record<string, unknown>; watch?: boolean } {
+export function handleRequest(
+  text: string,
+  s: SimLineState,
+): { body: Record<string, unknown>; watch?: boolean } {
   let req: Record<string, unknown>;
   try {
     const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw new Error("not an object");
     req = parsed as Record<string, unknown>;
   } catch {
     return { body: { ok: false, error: "request is not a JSON object" } };
@@ -60,6 +64,7 @@ export function handleRequest(text: string, s: SimLineState): { body: Record<str
 }
 
 function line(v: unknown, s: SimLineState): number {
-  if (typeof v !== "number" && typeof v !== "string") throw new Error("line must be a number or a name");
+  if (typeof v !== "number" && typeof v !== "string")
+    throw new Error("line must be a number or a name");
   return resolveLine(v, s.count, s.names);
 }

@@ -9,9 +9,16 @@ export const gpioInputSchema = z
       .array(
         z.object({
           sensor: sensorId,
-          line: z.union([z.number().int().min(0), z.string().min(1)]).describe("Line offset or line name on the chip"),
+          line: z
+            .union([z.number().int().min(0), z.string().min(1)])
+            .describe("Line offset or line name on the chip"),
           edge: z.enum(["rising", "falling", "both"]).default("both"),
-          debounceMs: z.number().min(0).max(10_000).default(20).describe("A level must hold this long to count"),
+          debounceMs: z
+            .number()
+            .min(0)
+            .max(10_000)
+            .default(20)
+            .describe("A level must hold this long to count"),
           activeLow: z.boolean().default(false).describe("Report 1 when the line is low"),
         }),
       )

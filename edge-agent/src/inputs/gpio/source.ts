@@ -25,7 +25,8 @@ export class GpioInputSource implements ReadingSource {
     if (!chip) throw new Error(`input ${this.id}: no GPIO chip configured`);
     try {
       for (const c of this.cfg.lines) {
-        const report = (raw: 0 | 1, t: number) => sink.readings([{ sensor: c.sensor, t, value: c.activeLow ? 1 - raw : raw }]);
+        const report = (raw: 0 | 1, t: number) =>
+          sink.readings([{ sensor: c.sensor, t, value: c.activeLow ? 1 - raw : raw }]);
         const ref: { debouncer?: Debouncer } = {};
         const wanted = (raw: 0 | 1) => {
           const logical = c.activeLow ? 1 - raw : raw;

@@ -7,12 +7,19 @@ export const modbusPointSchema = z.object({
   sensor: sensorId,
   unit: z.number().int().min(1).max(247).describe("Slave address"),
   table: z.enum(["holding", "input"]).describe("holding = function 3, input = function 4"),
-  address: z.number().int().min(0).max(65535).describe("Register address (0-based, as on the wire)"),
+  address: z
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .describe("Register address (0-based, as on the wire)"),
   type: z.enum(registerTypes).default("u16"),
   wordOrder: z
     .enum(["big", "little"])
     .default("big")
-    .describe('32-bit types: "big" = high word in the lower register (Modbus convention), "little" = swapped'),
+    .describe(
+      '32-bit types: "big" = high word in the lower register (Modbus convention), "little" = swapped',
+    ),
   scale: z.number().default(1).describe("value = raw * scale + offset"),
   offset: z.number().default(0),
   everyMs: z.number().int().min(10).default(1000).describe("Poll period"),
@@ -31,12 +38,26 @@ export const modbusRtuSchema = z
     parity: z.enum(["none", "even", "odd"]).default("even").describe("Modbus RTU default is 8E1"),
     stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
     timeoutMs: z.number().int().min(5).default(300).describe("Response timeout per request"),
-    retries: z.number().int().min(0).max(5).default(1).describe("Retries after a timeout or CRC error"),
-    maxRegisters: z.number().int().min(1).max(125).default(64).describe("Most registers merged into one read"),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(1)
+      .describe("Retries after a timeout or CRC error"),
+    maxRegisters: z
+      .number()
+      .int()
+      .min(1)
+      .max(125)
+      .default(64)
+      .describe("Most registers merged into one read"),
     points: z.array(modbusPointSchema).min(1),
     reopen: reopenSchema,
   })
-  .describe("Modbus RTU master polling holding/input registers on one RS-485 bus (one scheduler per bus)");
+  .describe(
+    "Modbus RTU master polling holding/input registers on one RS-485 bus (one scheduler per bus)",
+  );
 
 export type ModbusRtuConfig = z.output<typeof modbusRtuSchema>;
 export type ModbusPoint = z.output<typeof modbusPointSchema>;

@@ -7,7 +7,9 @@ export const nmeaSchema = z
     id: inputId,
     path: serialPath,
     baudRate: z.number().int().positive().default(4800).describe("NMEA 0183 default is 4800 baud"),
-    prefix: sensorId.default("gps").describe('Sensor names are "<prefix>.lat", "<prefix>.lon", ...'),
+    prefix: sensorId
+      .default("gps")
+      .describe('Sensor names are "<prefix>.lat", "<prefix>.lon", ...'),
     reopen: reopenSchema,
   })
   .describe("NMEA 0183 sentences (GPS: GGA, RMC, VTG, GSA) on a serial port");

@@ -7,7 +7,13 @@ export const serialFramesSchema = z
     id: inputId,
     path: serialPath,
     baudRate: z.number().int().positive().default(115200).describe("UART speed"),
-    maxFrameBytes: z.number().int().min(16).max(65536).default(4096).describe("Largest encoded frame accepted"),
+    maxFrameBytes: z
+      .number()
+      .int()
+      .min(16)
+      .max(65536)
+      .default(4096)
+      .describe("Largest encoded frame accepted"),
     time: z
       .enum(["host", "mcu"])
       .default("host")

@@ -24,7 +24,13 @@ export interface SerialFramesCounters {
 
 export class SerialFramesSource implements ReadingSource {
   readonly id: string;
-  readonly counters: SerialFramesCounters = { frames: 0, readings: 0, rejected: 0, seqGaps: 0, reopens: 0 };
+  readonly counters: SerialFramesCounters = {
+    frames: 0,
+    readings: 0,
+    rejected: 0,
+    seqGaps: 0,
+    reopens: 0,
+  };
   private port: ReopeningPort | undefined;
   private decoder: FrameDecoder;
   private readonly mcuClock = new McuClock();
@@ -64,7 +70,8 @@ export class SerialFramesSource implements ReadingSource {
             this.lastSeq = undefined;
             if (s.reopened) this.counters.reopens++;
           }
-          if (s.kind !== "open") this.deps.logger?.warn({ input: this.id, status: s }, "serial port status");
+          if (s.kind !== "open")
+            this.deps.logger?.warn({ input: this.id, status: s }, "serial port status");
           reportPortStatus(sink, this.id, this.cfg.path, s);
         },
       },
@@ -104,8 +111,14 @@ export class SerialFramesSource implements ReadingSource {
         for (const r of rs) if (r.t !== undefined && r.t > newest) newest = r.t;
         for (const r of rs) {
           const t =
-            this.cfg.time === "mcu" && r.t !== undefined ? this.mcuClock.toHost(r.t, arrival, newest) : arrival;
-          out.push(r.q === undefined ? { sensor: r.sensor, t, value: r.value } : { sensor: r.sensor, t, value: r.value, q: r.q as 0 | 1 | 2 });
+            this.cfg.time === "mcu" && r.t !== undefined
+              ? this.mcuClock.toHost(r.t, arrival, newest)
+              : arrival;
+          out.push(
+            r.q === undefined
+              ? { sensor: r.sensor, t, value: r.value }
+              : { sensor: r.sensor, t, value: r.value, q: r.q as 0 | 1 | 2 },
+          );
         }
         return;
       }
@@ -129,16 +142,26 @@ export class SerialFramesSource implements ReadingSource {
             input: this.id,
             ...(e.code !== undefined ? { code: e.code } : {}),
             ...(e.sensor !== undefined ? { sensor: e.sensor } : {}),
-            ...(e.t !== undefined && this.cfg.time === "mcu" ? { t: this.mcuClock.toHost(e.t, arrival, e.t) } : {}),
+            ...(e.t !== undefined && this.cfg.time === "mcu"
+              ? { t: this.mcuClock.toHost(e.t, arrival, e.t) }
+              : {}),
           },
         });
         return;
       }
       case "ack":
-        sink.event({ type: "mcu-ack", severity: frame.body.ok ? "info" : "warning", data: { input: this.id, ...frame.body } });
+        sink.event({
+          type: "mcu-ack",
+          severity: frame.body.ok ? "info" : "warning",
+          data: { input: this.id, ...frame.body },
+        });
         return;
       case "command":
-        this.reject(sink, "unexpected-type", `an MCU sent a host-to-MCU "command" frame (seq ${frame.seq})`);
+        this.reject(
+          sink,
+          "unexpected-type",
+          `an MCU sent a host-to-MCU "command" frame (seq ${frame.seq})`,
+        );
         return;
     }
   }
@@ -147,7 +170,8 @@ export class SerialFramesSource implements ReadingSource {
     if (this.lastSeq !== undefined) {
       const expected = (this.lastSeq + 1) & 0xffff;
       // A reset to 0 is an MCU reboot, not a gap.
-      if (seq !== expected && seq !== 0) this.counters.seqGaps += (seq - expected + 0x10000) & 0xffff;
+      if (seq !== expected && seq !== 0)
+        this.counters.seqGaps += (seq - expected + 0x10000) & 0xffff;
     }
     this.lastSeq = seq;
   }
@@ -157,7 +181,10 @@ export class SerialFramesSource implements ReadingSource {
     sink.rejected(reason, detail);
     if (!this.loggedReasons.has(reason)) {
       this.loggedReasons.add(reason);
-      this.deps.logger?.warn({ input: this.id, reason, detail }, "bad serial frame skipped (logged once per reason)");
+      this.deps.logger?.warn(
+        { input: this.id, reason, detail },
+        "bad serial frame skipped (logged once per reason)",
+      );
     }
   }
 }

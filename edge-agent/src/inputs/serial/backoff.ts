@@ -14,7 +14,10 @@ export class Backoff {
 
   /** Delay before the next attempt: the nominal step, less up to 25% jitter so ports don't retry in lockstep. */
   next(): number {
-    const nominal = Math.min(this.opts.maxMs, this.opts.initialMs * 2 ** Math.min(this.attempt, 30));
+    const nominal = Math.min(
+      this.opts.maxMs,
+      this.opts.initialMs * 2 ** Math.min(this.attempt, 30),
+    );
     this.attempt++;
     return Math.max(1, Math.round(nominal * (1 - 0.25 * this.random())));
   }

@@ -92,7 +92,8 @@ export class ReopeningPort {
     if (err) {
       const retryInMs = this.backoff.next();
       // Report a failure once per distinct reason, not on every retry.
-      if (err.message !== this.lastFailure) this.handlers.onStatus({ kind: "open-failed", error: err.message, retryInMs });
+      if (err.message !== this.lastFailure)
+        this.handlers.onStatus({ kind: "open-failed", error: err.message, retryInMs });
       this.lastFailure = err.message;
       this.timer = setTimeout(() => void this.attempt(), retryInMs);
       return;

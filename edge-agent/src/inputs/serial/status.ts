@@ -2,14 +2,25 @@
 import type { SourceSink } from "../source";
 import type { PortStatus } from "./port";
 
-export function reportPortStatus(sink: SourceSink, input: string, path: string, s: PortStatus): void {
+export function reportPortStatus(
+  sink: SourceSink,
+  input: string,
+  path: string,
+  s: PortStatus,
+): void {
   const data = { input, path };
   switch (s.kind) {
     case "open":
-      if (s.reopened) sink.event({ type: "input-restored", severity: "info", message: `${path} reopened`, data });
+      if (s.reopened)
+        sink.event({ type: "input-restored", severity: "info", message: `${path} reopened`, data });
       return;
     case "lost":
-      sink.event({ type: "input-lost", severity: "warning", message: `${path} lost: ${s.error}`, data });
+      sink.event({
+        type: "input-lost",
+        severity: "warning",
+        message: `${path} lost: ${s.error}`,
+        data,
+      });
       return;
     case "open-failed":
       sink.event({
