@@ -1,0 +1,46 @@
+/**
+ * Turns anomaly scores into alert signals: a score >= threshold fires `anomaly.<sensor>` for
+ * the device; the alert clears once a series has gone `clearAfterMs` of event time without a
+ * detection.
+ */
+import type { AlertSignal } from "./signal.ts";
+
+export class AnomalyAlerts {
+  /** series -> event time of the last detection, for series with an open condition. */
+  private readonly open = new Map<string, number>();
+
+  constructor(
+    private readonly threshold: number,
+    private readonly clearAfterMs: number,
+  ) {}
+
+  static ruleFor(sensor: string): string {
+    return `anomaly.${sensor}`;
+  }
+
+  /** Returns a signal when the series' condition starts, continues (score) or ends. */
+  observe(site: string, device: string, sensor: string, t: number, value: number, score: number): AlertSignal | undefined {
+    const k = device + "\u0000" + sensor;
+    const rule = AnomalyAlerts.ruleFor(sensor);
+    if (score >= this.threshold) {
+      this.open.set(k, t);
+      return {
+        kind: "fire",
+        rule,
+        site,
+        device,
+        t,
+        severity: "warning",
+        value,
+        score,
+        message: `anomaly score ${score.toFixed(4)} on ${sensor} (value ${value})`,
+      };
+    }
+    const last = this.open.get(k);
+    if (last !== undefined && t - last >= this.clearAfterMs) {
+      this.open.delete(k);
+      return { kind: "clear", rule, site, device, t, severity: "warning", value, score };
+    }
+    return undefined;
+  }
+}

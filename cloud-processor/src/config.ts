@@ -1,0 +1,150 @@
+/**
+ * The processor's configuration: one zod schema with a default and a description per field.
+ * `loadConfig` reports every problem at once, each with its path.
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+const ms = (def: number, what: string) => z.number().int().min(0).default(def).describe(what);
+
+const common = {
+  timeoutMs: ms(10_000, "Per-request timeout in milliseconds."),
+};
+
+export const sinkSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("file").describe("Line-protocol file (the embedded default; no server)."),
+    path: z.string().min(1).default("data/points.lp").describe("File the points are appended to."),
+    fsync: z.boolean().default(true).describe("fsync after every batch."),
+  }),
+  z.object({
+    type: z.literal("influxdb").describe("InfluxDB v2 write API via @influxdata/influxdb-client (2.x, 3.x, Cloud, 1.8+)."),
+    url: z.url().describe("Base URL, e.g. http://influxdb:8086."),
+    token: z.string().optional().describe("API token."),
+    org: z.string().default("fieldline").describe("Organisation."),
+    bucket: z.string().min(1).default("telemetry").describe("Bucket."),
+    ...common,
+  }),
+  z.object({
+    type: z.literal("influxdb-v1").describe("InfluxDB 1.x HTTP /write endpoint."),
+    url: z.url().describe("Base URL, e.g. http://127.0.0.1:8086."),
+    database: z.string().min(1).default("fieldline").describe("Database (must exist)."),
+    username: z.string().optional().describe("User for basic auth."),
+    password: z.string().optional().describe("Password for basic auth."),
+    retentionPolicy: z.string().optional().describe("Retention policy (rp)."),
+    ...common,
+  }),
+]);
+
+export const configSchema = z
+  .object({
+    dataDir: z
+      .string()
+      .default("data")
+      .describe("Directory for checkpoints, the dead-letter store, alert history and the rules file."),
+    mqtt: z
+      .object({
+        url: z.string().default("mqtt://127.0.0.1:1883").describe("Broker URL."),
+        clientId: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+          .default("fieldline-processor")
+          .describe("Fixed client id: the broker keeps this session (clean: false) across restarts."),
+        username: z.string().optional().describe("MQTT user name."),
+        password: z.string().optional().describe("MQTT password."),
+        site: z.string().optional().describe("Only this site's telemetry (default: every site)."),
+        keepaliveS: z.number().int().min(0).default(60).describe("MQTT keepalive in seconds."),
+        reconnectMs: ms(1000, "Delay between reconnect attempts."),
+        maxInflight: z
+          .number()
+          .int()
+          .min(1)
+          .default(2000)
+          .describe("Most messages received and not yet acknowledged before reading from the broker pauses."),
+      })
+      .prefault({}),
+    sink: sinkSchema.default({ type: "file", path: "data/points.lp", fsync: true }).describe("Where points go."),
+    writer: z
+      .object({
+        maxBatchPoints: z.number().int().min(1).default(5000).describe("Most points in one write."),
+        maxBufferedPoints: z
+          .number()
+          .int()
+          .min(1)
+          .default(200_000)
+          .describe("Bound of points waiting for the sink; past it ingest pauses (backpressure)."),
+        retryInitialMs: ms(100, "First retry delay after a failed write."),
+        retryMaxMs: ms(10_000, "Longest retry delay (exponential backoff with jitter)."),
+      })
+      .prefault({}),
+    detection: z
+      .object({
+        enabled: z.boolean().default(true).describe("Score every finite reading with the anomaly detector."),
+        checkpointIntervalMs: ms(60_000, "How often detector state is checkpointed (also on stop)."),
+        alerts: z.boolean().default(true).describe("Raise `anomaly.<sensor>` alerts when score >= ALERT_THRESHOLD."),
+        clearAfterMs: ms(300_000, "An anomaly alert clears after this much event time without a detection."),
+      })
+      .prefault({}),
+    alerts: z
+      .object({
+        clearHoldMs: ms(30_000, "A cleared condition must stay clear this long before the alert clears (flap suppression)."),
+        renotifyMs: ms(3_600_000, "Re-publish an unacknowledged active alert this often (0 = never)."),
+        tickMs: ms(1000, "How often clear holds and re-notifications are checked."),
+      })
+      .prefault({}),
+    rules: z
+      .object({
+        file: z.string().optional().describe("Initial rules YAML (default: the last applied rules in dataDir, if any)."),
+      })
+      .prefault({}),
+    http: z
+      .object({
+        host: z.string().default("127.0.0.1").describe("Operator API listen address."),
+        port: z.number().int().min(0).max(65535).default(8080).describe("Operator API port (0 = any free port)."),
+      })
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("pino level."),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type SinkConfig = z.infer<typeof sinkSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly issues: string[],
+    file = "config",
+  ) {
+    super(`${issues.length} error${issues.length === 1 ? "" : "s"} in ${file}:\n  ` + issues.join("\n  "));
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const p of path) out += typeof p === "number" ? `[${p}]` : (out ? "." : "") + String(p);
+  return out || "(root)";
+}
+
+/** Validates a parsed document; throws ConfigError listing every issue. */
+export function parseConfig(doc: unknown, file?: string): Config {
+  const r = configSchema.safeParse(doc ?? {});
+  if (!r.success) throw new ConfigError(r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`), file);
+  return r.data;
+}
+
+export async function loadConfig(path: string): Promise<Config> {
+  const text = await readFile(path, "utf8");
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([(err as Error).message], path);
+  }
+  return parseConfig(doc, path);
+}

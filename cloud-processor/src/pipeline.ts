@@ -1,0 +1,140 @@
+/**
+ * The per-message path: topic -> decode and validate -> dedupe -> per reading: detect, rules
+ * -> points to the sink writer. The returned promise resolves when the message's work is
+ * durable (points written, or the bad payload kept in the dead-letter store); the MQTT
+ * session acknowledges the message then. A bad message never throws out of here.
+ */
+import { decodePayload, parseTopic, type Telemetry } from "@fieldline/firmware-contracts";
+import type { Logger } from "pino";
+import type { AlertSignal } from "./alerts/signal.ts";
+import type { AnomalyAlerts } from "./alerts/anomaly.ts";
+import type { DetectorBank } from "./detectors/bank.ts";
+import type { DeadLetterStore } from "./ingest/dead-letter.ts";
+import type { Deduper } from "./ingest/dedupe.ts";
+import type { Metrics } from "./metrics.ts";
+import type { RulesService } from "./rules-service.ts";
+import type { Point } from "./sinks/sink.ts";
+
+export interface PipelineParts {
+  dedupe: Deduper;
+  deadLetters: DeadLetterStore;
+  write: (points: Point[]) => Promise<void>;
+  metrics: Metrics;
+  log: Logger;
+  detectors?: DetectorBank;
+  anomalies?: AnomalyAlerts;
+  rules?: RulesService;
+  /** Receives alert signals from rules and anomalies. */
+  alert?: (s: AlertSignal) => void;
+  /** Told about each device the first time it is seen (site, device). */
+  deviceSeen?: (site: string, device: string) => void;
+}
+
+const FAULT_CODE = (v: number) => (Number.isNaN(v) ? 1 : v > 0 ? 2 : 3);
+
+export class Pipeline {
+  private readonly lastLogged = new Map<string, number>();
+  private readonly suppressed = new Map<string, number>();
+  private readonly sites = new Map<string, string>();
+
+  constructor(private readonly p: PipelineParts) {}
+
+  /** Devices seen so far with their site. */
+  get devices(): ReadonlyMap<string, string> {
+    return this.sites;
+  }
+
+  handle(topic: string, payload: Uint8Array): Promise<void> {
+    const { metrics } = this.p;
+    const addr = parseTopic(topic);
+    if (!addr || addr.kind !== "telemetry") return this.reject(topic, payload, "topic", `not a telemetry topic: ${topic}`);
+    const r = decodePayload("telemetry", payload);
+    if (!r.ok) return this.reject(topic, payload, r.error.reason, r.error.message);
+    const msg = r.value;
+    if (msg.device !== addr.device) {
+      return this.reject(topic, payload, "device-mismatch", `payload device ${msg.device} on topic of ${addr.device}`);
+    }
+    if (!this.sites.has(msg.device)) {
+      this.sites.set(msg.device, addr.site);
+      this.p.deviceSeen?.(addr.site, msg.device);
+    }
+    const verdict = this.p.dedupe.check(msg.device, msg.boot, msg.seq);
+    switch (verdict.kind) {
+      case "duplicate":
+        metrics.duplicates.inc();
+        metrics.messages.inc({ result: "duplicate" });
+        return Promise.resolve();
+      case "gap":
+        metrics.gaps.inc();
+        metrics.missingSeqs.inc(verdict.missing);
+        this.p.log.warn({ event: "seq-gap", site: addr.site, device: msg.device, boot: msg.boot, from: verdict.from, to: verdict.to, missing: verdict.missing }, "telemetry seq gap");
+        break;
+      case "reboot":
+        metrics.reboots.inc();
+        if (verdict.previousBoot !== undefined) {
+          this.p.log.info({ event: "reboot", site: addr.site, device: msg.device, boot: msg.boot, previousBoot: verdict.previousBoot, seq: msg.seq }, "device rebooted");
+        }
+        break;
+      case "late":
+        metrics.lateMessages.inc();
+        break;
+      default:
+        break;
+    }
+    metrics.messages.inc({ result: "ok" });
+    return this.p.write(this.points(addr.site, msg));
+  }
+
+  private points(site: string, msg: Telemetry): Point[] {
+    const { detectors, anomalies, rules, alert, metrics } = this.p;
+    const out: Point[] = new Array(msg.readings.length);
+    let nonFinite = 0;
+    for (let i = 0; i < msg.readings.length; i++) {
+      const rd = msg.readings[i]!;
+      const fields: Record<string, number> = {};
+      if (Number.isFinite(rd.value)) {
+        fields.value = rd.value;
+        if (detectors) {
+          const score = detectors.score(msg.device, rd.sensor, rd.t, rd.value);
+          fields.score = score;
+          const s = anomalies?.observe(site, msg.device, rd.sensor, rd.t, rd.value, score);
+          if (s && alert) alert(s);
+        }
+      } else {
+        fields.fault = FAULT_CODE(rd.value);
+        nonFinite++;
+      }
+      if (rd.q !== undefined) fields.q = rd.q;
+      if (rules && alert) {
+        for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
+      }
+      out[i] = { measurement: "telemetry", tags: { site, device: msg.device, sensor: rd.sensor }, fields, t: rd.t };
+    }
+    metrics.readings.inc(msg.readings.length);
+    if (nonFinite) metrics.nonFinite.inc(nonFinite);
+    return out;
+  }
+
+  private reject(topic: string, payload: Uint8Array, reason: string, message: string): Promise<void> {
+    this.p.metrics.badPayloads.inc({ reason });
+    this.p.metrics.messages.inc({ result: "dead-letter" });
+    this.logOnce(topic, reason, message, payload.length);
+    return this.p.deadLetters.add(topic, reason, message, payload);
+  }
+
+  /** Logs a bad payload once per (topic, reason) per minute, with how many were suppressed. */
+  private logOnce(topic: string, reason: string, message: string, bytes: number): void {
+    const k = `${topic}\u0000${reason}`;
+    const now = Date.now();
+    const last = this.lastLogged.get(k);
+    if (last !== undefined && now - last < 60_000) {
+      this.suppressed.set(k, (this.suppressed.get(k) ?? 0) + 1);
+      return;
+    }
+    const suppressed = this.suppressed.get(k) ?? 0;
+    this.suppressed.delete(k);
+    this.lastLogged.set(k, now);
+    if (this.lastLogged.size > 10_000) this.lastLogged.clear();
+    this.p.log.warn({ topic, reason, bytes, suppressed, deadLetters: this.p.deadLetters.path }, `bad payload: ${message}`);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The processor: wires session -> pipeline -> writer -> sink, detectors, rules and alerts,
+ * and the operator API. The constructor only stores; start() acquires files, connections,
+ * sockets and timers; stop() releases every one of them.
+ */
+import { appendFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { topicFilter } from "@fieldline/firmware-contracts";
+import { pino, type Logger } from "pino";
+import { AnomalyAlerts } from "./alerts/anomaly.ts";
+import { AlertManager } from "./alerts/manager.ts";
+import { AlertHistory, MqttAlertOutput, SinkAlertOutput } from "./alerts/outputs.ts";
+import type { AlertSignal } from "./alerts/signal.ts";
+import { HttpApi } from "./api/http.ts";
+import type { Config } from "./config.ts";
+import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "./detection/index.ts";
+import { DetectorBank } from "./detectors/bank.ts";
+import { DeadLetterStore } from "./ingest/dead-letter.ts";
+import { Deduper } from "./ingest/dedupe.ts";
+import { MqttSession } from "./ingest/session.ts";
+import { Metrics } from "./metrics.ts";
+import { Pipeline } from "./pipeline.ts";
+import { RulesService } from "./rules-service.ts";
+import { toLines } from "./sinks/line-protocol.ts";
+import { createSink } from "./sinks/registry.ts";
+import type { Sink } from "./sinks/sink.ts";
+import { SinkWriter } from "./sinks/writer.ts";
+
+export interface ProcessorDeps {
+  log?: Logger;
+  metrics?: Metrics;
+  /** Detector per series (default: the detection module's defaultDetector). */
+  detector?: DetectorFactory;
+  alertThreshold?: number;
+  /** Overrides the sink the config names. */
+  sink?: Sink;
+}
+
+export class Processor {
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly writer: SinkWriter;
+  readonly session: MqttSession;
+  readonly alerts: AlertManager;
+  readonly rules: RulesService;
+  readonly pipeline: Pipeline;
+  readonly api: HttpApi;
+  readonly detectors: DetectorBank | undefined;
+  private readonly deadLetters: DeadLetterStore;
+  private readonly history: AlertHistory;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+
+  constructor(
+    readonly cfg: Config,
+    deps: ProcessorDeps = {},
+  ) {
+    const log = (this.log = deps.log ?? pino({ level: cfg.log.level, base: { component: "cloud-processor" } }));
+    const metrics = (this.metrics = deps.metrics ?? new Metrics());
+    const dir = cfg.dataDir;
+    const sink = deps.sink ?? createSink(cfg.sink);
+    this.writer = new SinkWriter(sink, cfg.writer, log, {
+      written: (n, ms) => {
+        metrics.pointsWritten.inc(n);
+        metrics.writeSeconds.observe(ms / 1000);
+      },
+      failed: (err) => metrics.sinkErrors.inc({ retryable: String(err.retryable) }),
+      rejected: async (points) => {
+        metrics.pointsRejected.inc(points.length);
+        await appendFile(join(dir, "rejected.lp"), toLines(points));
+      },
+    });
+    this.deadLetters = new DeadLetterStore(join(dir, "dead-letters.jsonl"));
+    this.history = new AlertHistory(join(dir, "alerts.jsonl"));
+    const filters = [topicFilter("telemetry", cfg.mqtt.site ? { site: cfg.mqtt.site } : {})];
+    this.session = new MqttSession(
+      { ...cfg.mqtt, filters },
+      (topic, payload) => this.pipeline.handle(topic, payload),
+      log,
+      () => this.stopping || this.writer.full,
+    );
+    const publish = (topic: string, payload: Uint8Array, o: { retain: boolean }) => this.session.publish(topic, payload, o);
+    this.alerts = new AlertManager(
+      [
+        new MqttAlertOutput(publish),
+        this.history,
+        new SinkAlertOutput((points) => {
+          this.writer.enqueue(points).catch((err: unknown) => log.warn({ err: (err as Error).message }, "alert point not stored"));
+          return Promise.resolve();
+        }),
+      ],
+      cfg.alerts,
+      log,
+      {
+        transition: (state) => metrics.alertTransitions.inc({ state }),
+        flap: () => metrics.alertFlaps.inc(),
+        outputError: () => metrics.alertOutputErrors.inc(),
+      },
+    );
+    this.rules = new RulesService(join(dir, "rules.json"), publish, log);
+    if (cfg.detection.enabled) {
+      this.detectors = new DetectorBank(deps.detector ?? defaultDetector, join(dir, "detectors.json"), log);
+    }
+    const anomalies = cfg.detection.enabled && cfg.detection.alerts
+      ? new AnomalyAlerts(deps.alertThreshold ?? ALERT_THRESHOLD, cfg.detection.clearAfterMs)
+      : undefined;
+    const signal = (s: AlertSignal) => {
+      this.alerts.signal(s).catch((err: unknown) => log.error({ err: (err as Error).message }, "alert signal failed"));
+    };
+    this.pipeline = new Pipeline({
+      dedupe: new Deduper(),
+      deadLetters: this.deadLetters,
+      write: (points) => this.writer.enqueue(points),
+      metrics,
+      log,
+      detectors: this.detectors,
+      anomalies,
+      rules: this.rules,
+      alert: signal,
+      deviceSeen: (site, device) => this.rules.deviceSeen(site, device),
+    });
+    this.writer.on("drained", () => this.session.resume());
+    this.api = new HttpApi(
+      {
+        alerts: () => this.alerts.list(),
+        acknowledge: (id, by) => this.alerts.acknowledge(id, by),
+        rules: () => ({ version: this.rules.version, yaml: this.rules.yaml }),
+        validateRules: (yaml) => this.rules.validate(yaml),
+        applyRules: (yaml) => this.rules.apply(yaml),
+        health: () => this.health(),
+        registry: metrics.registry,
+      },
+      cfg.http.host,
+      cfg.http.port,
+    );
+  }
+
+  health(): { ok: boolean; mqtt: boolean; sink: boolean; bufferedPoints: number; unacked: number; paused: boolean } {
+    const mqtt = this.session.connected;
+    const sink = this.writer.healthy;
+    return { ok: mqtt && sink, mqtt, sink, bufferedPoints: this.writer.bufferedPoints, unacked: this.session.inflight, paused: this.session.paused };
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    await mkdir(this.cfg.dataDir, { recursive: true });
+    await this.rules.load(this.cfg.rules.file);
+    await this.deadLetters.start();
+    await this.history.start();
+    this.alerts.restore(await this.history.active());
+    await this.writer.start();
+    if (this.detectors) {
+      const n = await this.detectors.load();
+      if (n > 0) this.log.info({ series: n }, "detectors restored from checkpoint");
+    }
+    await this.api.start();
+    this.session.start();
+    const { tickMs } = this.cfg.alerts;
+    if (tickMs > 0) this.timers.push(setInterval(() => this.tick(), tickMs));
+    if (this.detectors && this.cfg.detection.checkpointIntervalMs > 0) {
+      this.timers.push(setInterval(() => void this.checkpoint(), this.cfg.detection.checkpointIntervalMs));
+    }
+    this.log.info({ sink: this.writer.sink.name, api: this.api.url, mqtt: this.cfg.mqtt.url }, "processor started");
+  }
+
+  private tick(): void {
+    for (const s of this.rules.advance(Date.now())) void this.alerts.signal(s).catch(() => {});
+    void this.alerts.tick();
+    const m = this.metrics;
+    m.buffered.set(this.writer.bufferedPoints);
+    m.inflight.set(this.session.inflight);
+    m.paused.set(this.session.paused ? 1 : 0);
+    m.activeAlerts.set(this.alerts.list().length);
+    m.detectorSeries.set(this.detectors?.size ?? 0);
+    m.mqttConnected.set(this.session.connected ? 1 : 0);
+    m.sinkHealthy.set(this.writer.healthy ? 1 : 0);
+  }
+
+  private async checkpoint(): Promise<void> {
+    try {
+      await this.detectors?.checkpoint();
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, "detector checkpoint failed");
+    }
+  }
+
+  /** Stops reading, drains the sink (up to graceMs), acknowledges what was written, then releases everything. */
+  async stop(graceMs = 5000): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await this.writer.stop(graceMs);
+    await this.alerts.idle();
+    await this.session.stop();
+    await this.checkpoint();
+    await this.history.stop();
+    await this.deadLetters.stop();
+    await this.api.stop();
+    this.log.info("processor stopped");
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Operators' rules in the cloud: one Evaluator from @fieldline/rules over every device's
+ * readings, turning transitions whose actions include `alert` into alert signals. Applying
+ * new rules validates them first (every issue reported), keeps the evaluator's state where
+ * the snapshot still fits, saves the YAML in the data dir and pushes it to every known
+ * device as retained desired config.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { encodePayload, topics } from "@fieldline/firmware-contracts";
+import { Evaluator, RulesError, parseRules, type RulesIssue } from "@fieldline/rules";
+import type { Logger } from "pino";
+import type { AlertSignal } from "./alerts/signal.ts";
+
+type RuleSet = ReturnType<typeof parseRules>;
+type Transition = ReturnType<Evaluator["push"]>[number];
+type RuleReading = Parameters<Evaluator["push"]>[0];
+
+export type Publish = (topic: string, payload: Uint8Array, opts: { retain: boolean }) => Promise<void>;
+
+interface Saved {
+  version: number;
+  yaml: string;
+}
+
+export type ApplyResult = { ok: true; version: number; rules: number } | { ok: false; issues: RulesIssue[] };
+
+export class RulesService {
+  private evaluator: Evaluator | undefined;
+  private current: Saved = { version: 0, yaml: "" };
+  private readonly sites = new Map<string, string>();
+
+  constructor(
+    private readonly dataPath: string,
+    private readonly publish: Publish,
+    private readonly log: Logger,
+  ) {}
+
+  get version(): number {
+    return this.current.version;
+  }
+
+  get yaml(): string {
+    return this.current.yaml;
+  }
+
+  /** Loads the last applied rules, or `initialFile` when given. Bad rules fail the start. */
+  async load(initialFile?: string): Promise<void> {
+    if (initialFile) {
+      const yaml = await readFile(initialFile, "utf8");
+      const rules = parseRules(yaml, initialFile);
+      let version = 1;
+      const saved = await this.readSaved();
+      if (saved) version = saved.yaml === yaml ? saved.version : saved.version + 1;
+      this.install(rules, { version, yaml });
+      await this.save();
+      return;
+    }
+    const saved = await this.readSaved();
+    if (saved) this.install(parseRules(saved.yaml, this.dataPath), saved);
+  }
+
+  /** Checks rules without applying them. */
+  validate(yaml: string): ApplyResult {
+    try {
+      const rs = parseRules(yaml, "rules.yaml");
+      return { ok: true, version: this.current.version, rules: rs.rules.length };
+    } catch (err) {
+      if (err instanceof RulesError) return { ok: false, issues: err.issues };
+      throw err;
+    }
+  }
+
+  async apply(yaml: string): Promise<ApplyResult> {
+    let rules: RuleSet;
+    try {
+      rules = parseRules(yaml, "rules.yaml");
+    } catch (err) {
+      if (err instanceof RulesError) return { ok: false, issues: err.issues };
+      throw err;
+    }
+    this.install(rules, { version: this.current.version + 1, yaml });
+    await this.save();
+    await Promise.all([...this.sites].map(([device, site]) => this.pushTo(site, device)));
+    this.log.info({ version: this.current.version, rules: rules.rules.length, devices: this.sites.size }, "rules applied");
+    return { ok: true, version: this.current.version, rules: rules.rules.length };
+  }
+
+  /** A device seen for the first time gets the current desired config. */
+  deviceSeen(site: string, device: string): void {
+    this.sites.set(device, site);
+    if (this.current.version > 0) {
+      this.pushTo(site, device).catch((err: unknown) =>
+        this.log.warn({ device, err: (err as Error).message }, "desired config publish failed"),
+      );
+    }
+  }
+
+  push(site: string, r: RuleReading): AlertSignal[] {
+    if (!this.evaluator) return [];
+    const tr = this.evaluator.push(r);
+    return tr.length === 0 ? [] : this.signals(tr, site);
+  }
+
+  /** Moves event time on (stale rules); `site` of each device is the one it was seen on. */
+  advance(t: number): AlertSignal[] {
+    if (!this.evaluator) return [];
+    const tr = this.evaluator.advance(t);
+    return tr.length === 0 ? [] : this.signals(tr);
+  }
+
+  private signals(tr: Transition[], site?: string): AlertSignal[] {
+    const out: AlertSignal[] = [];
+    for (const x of tr) {
+      if (!x.actions.some((a) => a.type === "alert")) continue;
+      const s = site ?? this.sites.get(x.device);
+      if (s === undefined) continue;
+      const last = x.cause[x.cause.length - 1];
+      out.push({
+        kind: x.kind === "fired" ? "fire" : "clear",
+        rule: x.rule,
+        site: s,
+        device: x.device,
+        t: x.t,
+        severity: x.severity,
+        message: x.message,
+        value: last?.value,
+      });
+    }
+    return out;
+  }
+
+  private install(rules: RuleSet, saved: Saved): void {
+    const old = this.evaluator;
+    let next: Evaluator | undefined;
+    if (old) {
+      try {
+        next = Evaluator.restore(rules, old.snapshot());
+      } catch {
+        next = undefined;
+      }
+    }
+    this.evaluator = next ?? new Evaluator(rules);
+    this.current = saved;
+  }
+
+  private async pushTo(site: string, device: string): Promise<void> {
+    const payload = encodePayload("desiredConfig", { v: 1, version: this.current.version, t: Date.now(), rules: this.current.yaml });
+    await this.publish(topics.desiredConfig({ site, device }), payload, { retain: true });
+  }
+
+  private async readSaved(): Promise<Saved | undefined> {
+    try {
+      return JSON.parse(await readFile(this.dataPath, "utf8")) as Saved;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  private async save(): Promise<void> {
+    await mkdir(dirname(this.dataPath), { recursive: true });
+    await writeFile(`${this.dataPath}.tmp`, JSON.stringify(this.current));
+    await rename(`${this.dataPath}.tmp`, this.dataPath);
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The storage role. A sink writes batches of points; `write` resolves only once the points
+ * are durable (fsync'd or acknowledged by the database), because the processor acknowledges
+ * MQTT messages on that promise. Writes are idempotent: the same series and timestamp
+ * overwrite, so a redelivered message never doubles a point.
+ */
+
+/** One point: a measurement, its tags (series identity), numeric fields and a ms timestamp. */
+export interface Point {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, number>;
+  /** Event time, integer milliseconds since the Unix epoch. */
+  t: number;
+}
+
+export interface Sink {
+  readonly name: string;
+  start(): Promise<void>;
+  /** Resolves when every point is durable; rejects with a SinkError otherwise. */
+  write(points: readonly Point[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A failed write. `retryable` errors (connection refused, 5xx, 429, timeouts) are retried with
+ * backoff; the others (a 4xx for a malformed batch) would fail again, so the batch is set aside.
+ */
+export class SinkError extends Error {
+  override name = "SinkError";
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** Classifies an HTTP status the way both InfluxDB write APIs use them. */
+export function retryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}

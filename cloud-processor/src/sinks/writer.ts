@@ -1,0 +1,177 @@
+/**
+ * SinkWriter: batching, retries with backoff and a bounded buffer in front of any Sink.
+ *
+ * - `enqueue(points)` resolves when those points are durable; the processor acknowledges the
+ *   MQTT message on it. Batches form by themselves: while one write is in flight, the next
+ *   entries queue up and go out together (group commit), at most `maxBatchPoints` per write.
+ * - A retryable failure (database down) is retried forever with exponential backoff; the
+ *   buffer fills to `maxBufferedPoints`, `full` turns true and ingest stops reading from the
+ *   broker until `drained` fires. Nothing is dropped.
+ * - A non-retryable failure (the database rejects the batch) would fail again: the batch is
+ *   appended to the rejected-points file, counted and logged, never dropped silently.
+ * - `stop()` waits for the buffer to drain up to a deadline; what is left is rejected, so its
+ *   messages stay unacknowledged and the broker redelivers them.
+ */
+import { EventEmitter } from "node:events";
+import type { Logger } from "pino";
+import { Backoff } from "./backoff.ts";
+import { SinkError, type Point, type Sink } from "./sink.ts";
+
+export interface SinkWriterOptions {
+  maxBatchPoints: number;
+  maxBufferedPoints: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+}
+
+export interface WriterHooks {
+  /** Called for each batch the sink refused for good (non-retryable). */
+  rejected?(points: readonly Point[], err: SinkError): Promise<void>;
+  written?(points: number, ms: number): void;
+  failed?(err: SinkError): void;
+}
+
+interface Entry {
+  points: readonly Point[];
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }> {
+  private queue: Entry[] = [];
+  private buffered = 0;
+  private running = false;
+  private stopping = false;
+  private flushing: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private readonly backoff: Backoff;
+  /** False while the sink is failing. */
+  healthy = true;
+
+  constructor(
+    readonly sink: Sink,
+    private readonly opts: SinkWriterOptions,
+    private readonly log: Logger,
+    private readonly hooks: WriterHooks = {},
+  ) {
+    super();
+    this.backoff = new Backoff(opts.retryInitialMs, opts.retryMaxMs);
+  }
+
+  get bufferedPoints(): number {
+    return this.buffered;
+  }
+
+  /** True while the buffer is at its bound: the caller should stop feeding. */
+  get full(): boolean {
+    return this.buffered >= this.opts.maxBufferedPoints;
+  }
+
+  async start(): Promise<void> {
+    await this.sink.start();
+    this.running = true;
+    this.stopping = false;
+  }
+
+  enqueue(points: readonly Point[]): Promise<void> {
+    if (!this.running) return Promise.reject(new SinkError("sink writer is stopped", true));
+    if (points.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ points, resolve, reject });
+      this.buffered += points.length;
+      this.kick();
+    });
+  }
+
+  private kick(): void {
+    if (!this.flushing) this.flushing = this.loop().finally(() => (this.flushing = undefined));
+  }
+
+  private takeBatch(): Entry[] {
+    const batch: Entry[] = [];
+    let n = 0;
+    while (this.queue.length > 0) {
+      const e = this.queue[0]!;
+      if (batch.length > 0 && n + e.points.length > this.opts.maxBatchPoints) break;
+      batch.push(this.queue.shift()!);
+      n += e.points.length;
+    }
+    return batch;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.queue.length > 0 && this.running) {
+      const batch = this.takeBatch();
+      const points = batch.length === 1 ? batch[0]!.points : batch.flatMap((e) => e.points);
+      const ok = await this.writeWithRetry(points);
+      this.buffered -= points.length;
+      for (const e of batch) {
+        if (ok) e.resolve();
+        else e.reject(new SinkError("sink writer stopped before the points were written", true));
+      }
+      if (!ok) break;
+      if (!this.full) this.emit("drained");
+    }
+  }
+
+  /** Returns true when written (or set aside as rejected), false when stopped while failing. */
+  private async writeWithRetry(points: readonly Point[]): Promise<boolean> {
+    for (;;) {
+      const t0 = performance.now();
+      try {
+        await this.sink.write(points);
+        this.hooks.written?.(points.length, performance.now() - t0);
+        this.backoff.reset();
+        this.setHealthy(true);
+        return true;
+      } catch (e) {
+        const err = e instanceof SinkError ? e : new SinkError(String(e), true);
+        this.hooks.failed?.(err);
+        if (!err.retryable) {
+          this.log.error({ err: err.message, points: points.length, sink: this.sink.name }, "sink rejected a batch; kept in the rejected-points file");
+          await this.hooks.rejected?.(points, err);
+          return true;
+        }
+        this.setHealthy(false);
+        if (this.stopping) return false;
+        const delay = this.backoff.next();
+        this.log.warn({ err: err.message, retryInMs: delay, buffered: this.buffered, sink: this.sink.name }, "sink write failed; retrying");
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private setHealthy(h: boolean): void {
+    if (h !== this.healthy) {
+      this.healthy = h;
+      this.emit("healthy", h);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.sleepTimer = setTimeout(resolve, ms);
+    }).finally(() => {
+      clearTimeout(this.sleepTimer);
+      this.wake = undefined;
+    });
+  }
+
+  /** Drains for up to `graceMs`, then gives up on what is left (left unacknowledged). */
+  async stop(graceMs = 5000): Promise<void> {
+    if (!this.running) return;
+    const deadline = setTimeout(() => {
+      this.stopping = true;
+      this.wake?.();
+    }, graceMs);
+    while (this.flushing) await this.flushing;
+    this.stopping = true;
+    clearTimeout(deadline);
+    this.running = false;
+    for (const e of this.queue.splice(0)) e.reject(new SinkError("sink writer stopped", true));
+    this.buffered = 0;
+    await this.sink.stop();
+  }
+}

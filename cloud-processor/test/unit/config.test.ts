@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/config.ts";
+import { configReference } from "../../src/config-doc.ts";
+
+describe("config", () => {
+  it("fills defaults: file sink, fixed client id", () => {
+    const c = parseConfig({});
+    expect(c.sink).toEqual({ type: "file", path: "data/points.lp", fsync: true });
+    expect(c.mqtt.clientId).toBe("fieldline-processor");
+    expect(c.writer.maxBufferedPoints).toBe(200_000);
+  });
+
+  it("reports every error at once with its path", () => {
+    let err: unknown;
+    try {
+      parseConfig({ mqtt: { keepaliveS: -1, clientId: "has space" }, sink: { type: "influxdb-v1" }, http: { port: "x" }, extra: 1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues.join("\n");
+    expect(issues).toMatch(/mqtt\.keepaliveS/);
+    expect(issues).toMatch(/mqtt\.clientId/);
+    expect(issues).toMatch(/sink\.url/);
+    expect(issues).toMatch(/http\.port/);
+    expect(issues).toMatch(/extra/);
+    expect((err as ConfigError).issues.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("picks a sink by type", () => {
+    const c = parseConfig({ sink: { type: "influxdb", url: "http://127.0.0.1:8086", token: "t" } });
+    expect(c.sink).toMatchObject({ type: "influxdb", org: "fieldline", bucket: "telemetry" });
+  });
+
+  it("generates the reference table from the schema", () => {
+    const ref = configReference();
+    expect(ref).toMatch(/\| `writer.maxBufferedPoints` \| number \| `200000` \|/);
+    expect(ref).toMatch(/\| influxdb-v1 \| `database` \|/);
+  });
+});
