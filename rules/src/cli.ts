@@ -46,10 +46,13 @@ async function check(files: string[]): Promise<number> {
   for (const f of files) {
     try {
       const rs = await loadRulesFile(f);
-      process.stdout.write(`${f}: ok (${rs.rules.length} rule${rs.rules.length === 1 ? "" : "s"})\n`);
+      process.stdout.write(
+        `${f}: ok (${rs.rules.length} rule${rs.rules.length === 1 ? "" : "s"})\n`,
+      );
     } catch (e) {
       failed++;
-      if (e instanceof RulesError) for (const i of e.issues) process.stderr.write(formatIssue(i) + "\n");
+      if (e instanceof RulesError)
+        for (const i of e.issues) process.stderr.write(formatIssue(i) + "\n");
       else process.stderr.write(`${f}: ${(e as Error).message}\n`);
     }
   }
@@ -59,8 +62,8 @@ async function check(files: string[]): Promise<number> {
 function deviceList(raw: unknown): DeviceInfo[] {
   if (Array.isArray(raw)) return raw as DeviceInfo[];
   if (raw && typeof raw === "object")
-    return Object.entries(raw as Record<string, { labels?: Record<string, string> } | null>).map(([id, v]) =>
-      v?.labels ? { id, labels: v.labels } : { id },
+    return Object.entries(raw as Record<string, { labels?: Record<string, string> } | null>).map(
+      ([id, v]) => (v?.labels ? { id, labels: v.labels } : { id }),
     );
   throw new UsageError("--devices: expected a list of {id, labels} or a map of id to {labels}");
 }
@@ -82,9 +85,11 @@ async function replayCmd(args: string[]): Promise<number> {
     },
   });
   const [rulesFile, dataFile] = positionals;
-  if (!rulesFile || !dataFile || positionals.length > 2) throw new UsageError("replay needs <rules.yaml> <telemetry>");
+  if (!rulesFile || !dataFile || positionals.length > 2)
+    throw new UsageError("replay needs <rules.yaml> <telemetry>");
   const format = values.json ? "json" : (values.format ?? "table");
-  if (format !== "table" && format !== "json") throw new UsageError("--format must be table or json");
+  if (format !== "table" && format !== "json")
+    throw new UsageError("--format must be table or json");
   const time = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     const t = parseTime(v);
@@ -103,7 +108,8 @@ async function replayCmd(args: string[]): Promise<number> {
   const text = dataFile === "-" ? await readStdin() : await readFile(dataFile, "utf8");
   const ext = extname(dataFile).toLowerCase();
   const inputFormat = values["input-format"] ?? (ext === ".csv" ? "csv" : "jsonl");
-  if (inputFormat !== "csv" && inputFormat !== "jsonl") throw new UsageError("--input-format must be jsonl or csv");
+  if (inputFormat !== "csv" && inputFormat !== "jsonl")
+    throw new UsageError("--input-format must be jsonl or csv");
   let records;
   try {
     records = parseRecords(text, inputFormat);
@@ -111,7 +117,9 @@ async function replayCmd(args: string[]): Promise<number> {
     process.stderr.write(`${dataFile}: ${(e as Error).message}\n`);
     return 1;
   }
-  const devices = values.devices ? deviceList(parseYaml(await readFile(values.devices, "utf8"))) : undefined;
+  const devices = values.devices
+    ? deviceList(parseYaml(await readFile(values.devices, "utf8")))
+    : undefined;
   const from = values["from-snapshot"]
     ? (JSON.parse(await readFile(values["from-snapshot"], "utf8")) as EvaluatorSnapshot)
     : undefined;
@@ -127,8 +135,10 @@ async function replayCmd(args: string[]): Promise<number> {
     onSnapshot: (s) => (snap = s),
   });
   if (values.snapshot && snap) await writeFile(values.snapshot, JSON.stringify(snap) + "\n");
-  if (format === "json") for (const t of transitions) process.stdout.write(JSON.stringify(t) + "\n");
-  else process.stdout.write(transitions.length ? formatTable(transitions) + "\n" : "no transitions\n");
+  if (format === "json")
+    for (const t of transitions) process.stdout.write(JSON.stringify(t) + "\n");
+  else
+    process.stdout.write(transitions.length ? formatTable(transitions) + "\n" : "no transitions\n");
   return 0;
 }
 
@@ -166,5 +176,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // `npm run -w @fieldline/rules rules -- check f.yaml` runs in rules/; paths are the caller's.
-if (process.env.npm_lifecycle_event === "rules" && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+if (process.env.npm_lifecycle_event === "rules" && process.env.INIT_CWD)
+  process.chdir(process.env.INIT_CWD);
 process.exitCode = await main(process.argv.slice(2));

@@ -1,4 +1,11 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 const PART = /(\d+(?:\.\d+)?)(ms|min|s|m|h|d)/g;
 
 /**
@@ -6,7 +13,8 @@ const PART = /(\d+(?:\.\d+)?)(ms|min|s|m|h|d)/g;
  * A bare number is milliseconds. Returns undefined when the text is not a duration.
  */
 export function parseDuration(input: string | number): number | undefined {
-  if (typeof input === "number") return Number.isFinite(input) && input >= 0 ? Math.round(input) : undefined;
+  if (typeof input === "number")
+    return Number.isFinite(input) && input >= 0 ? Math.round(input) : undefined;
   const s = input.trim();
   if (s === "") return undefined;
   if (/^\d+$/.test(s)) return Number(s);
@@ -25,7 +33,13 @@ export function formatDuration(ms: number): string {
   if (ms === 0) return "0s";
   const parts: string[] = [];
   let rest = ms;
-  for (const [u, n] of [["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1]] as const) {
+  for (const [u, n] of [
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
+  ] as const) {
     if (rest >= n) {
       parts.push(`${Math.floor(rest / n)}${u}`);
       rest %= n;

@@ -13,7 +13,8 @@ export class RulesError extends Error {
   readonly issues: RulesIssue[];
   constructor(issues: RulesIssue[]) {
     super(
-      `${issues.length} error${issues.length === 1 ? "" : "s"} in rules:\n` + issues.map(formatIssue).join("\n"),
+      `${issues.length} error${issues.length === 1 ? "" : "s"} in rules:\n` +
+        issues.map(formatIssue).join("\n"),
     );
     this.name = "RulesError";
     this.issues = issues;

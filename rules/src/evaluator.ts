@@ -70,7 +70,11 @@ export class Evaluator {
   };
   private readonly expected: string[];
   private readonly heap = new MinHeap<HeapEntry>((a, b) =>
-    a.d !== b.d ? a.d < b.d : a.st.rt.index !== b.st.rt.index ? a.st.rt.index < b.st.rt.index : a.st.device < b.st.device,
+    a.d !== b.d
+      ? a.d < b.d
+      : a.st.rt.index !== b.st.rt.index
+        ? a.st.rt.index < b.st.rt.index
+        : a.st.device < b.st.device,
   );
 
   constructor(
@@ -136,7 +140,8 @@ export class Evaluator {
         st.primed = true;
         const cond = rt.tree(st.ls);
         if (cond !== st.cond) {
-          const cause = changed >= 0 ? rt.leaves[changed]!.cause(st.ls[changed], st.device, r) : [r];
+          const cause =
+            changed >= 0 ? rt.leaves[changed]!.cause(st.ls[changed], st.device, r) : [r];
           this.flip(st, cond, r.t, cause, out);
         }
       }
@@ -186,7 +191,9 @@ export class Evaluator {
   active(device: string): string[] {
     const dev = this.devices.get(device);
     if (!dev) return [];
-    return dev.states.filter((s) => s.phase === Phase.Active || s.phase === Phase.Clearing).map((s) => s.rt.rule.id);
+    return dev.states
+      .filter((s) => s.phase === Phase.Active || s.phase === Phase.Clearing)
+      .map((s) => s.rt.rule.id);
   }
 
   snapshot(): EvaluatorSnapshot {
@@ -314,7 +321,13 @@ export class Evaluator {
     }
   }
 
-  private emit(st: RuleState, kind: "fired" | "cleared", t: number, cause: Reading[], out: Transition[]): void {
+  private emit(
+    st: RuleState,
+    kind: "fired" | "cleared",
+    t: number,
+    cause: Reading[],
+    out: Transition[],
+  ): void {
     const rule = st.rt.rule;
     const tr: Transition = {
       rule: rule.id,
@@ -332,7 +345,12 @@ export class Evaluator {
 
   /** Canonical order: time, then rule order in the file, then device id. */
   private sort(out: Transition[]): void {
-    out.sort((a, b) => a.t - b.t || this.byId.get(a.rule)!.index - this.byId.get(b.rule)!.index || cmp(a.device, b.device));
+    out.sort(
+      (a, b) =>
+        a.t - b.t ||
+        this.byId.get(a.rule)!.index - this.byId.get(b.rule)!.index ||
+        cmp(a.device, b.device),
+    );
   }
 }
 

@@ -3,7 +3,13 @@ import type { Reading, Rule } from "./types.ts";
 const FIELD = /\{(rule|device|sensor|value|t|time|severity|kind)\}/g;
 
 /** Fills `{rule} {device} {sensor} {value} {t} {time} {severity} {kind}` in a rule's message. */
-export function renderMessage(rule: Rule, device: string, kind: string, t: number, cause: Reading[]): string {
+export function renderMessage(
+  rule: Rule,
+  device: string,
+  kind: string,
+  t: number,
+  cause: Reading[],
+): string {
   const r = cause[cause.length - 1];
   return rule.message!.replace(FIELD, (_m, k: string) => {
     switch (k) {

@@ -1,5 +1,14 @@
 import { readFile } from "node:fs/promises";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+} from "yaml";
 import type { z } from "zod";
 import { formatPath, RulesError, type RulesIssue } from "./errors.ts";
 import { FileSchema, RuleSchema } from "./schema.ts";
@@ -30,7 +39,12 @@ export function parseRules(yamlText: string, file = "<rules>"): RuleSet {
   const add = (path: readonly PropertyKey[], issue: z.core.$ZodIssue) => {
     const full = [...path, ...issue.path];
     const key = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
-    issues.push({ file, ...locate(full, key), path: formatPath(key ? [...full, key] : full), message: messageOf(issue) });
+    issues.push({
+      file,
+      ...locate(full, key),
+      path: formatPath(key ? [...full, key] : full),
+      message: messageOf(issue),
+    });
   };
 
   const top = FileSchema.safeParse(doc.toJS() ?? {});
@@ -84,7 +98,9 @@ function offsetOf(doc: Document, path: readonly PropertyKey[], key?: string): nu
   for (const seg of path) {
     let next: unknown;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg),
+      );
       next = pair?.value ?? pair?.key;
     } else if (isSeq(node) && typeof seg === "number") {
       next = node.items[seg];
@@ -94,7 +110,9 @@ function offsetOf(doc: Document, path: readonly PropertyKey[], key?: string): nu
     best = rangeStart(node) ?? best;
   }
   if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+    const pair = node.items.find(
+      (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key,
+    );
     return rangeStart(pair?.key) ?? best;
   }
   return best;

@@ -28,7 +28,11 @@ export interface ReplayOptions {
 }
 
 /** Runs rules over records in arrival order and returns every transition. */
-export function replay(rules: RuleSet, records: Iterable<ReplayRecord>, o: ReplayOptions = {}): Transition[] {
+export function replay(
+  rules: RuleSet,
+  records: Iterable<ReplayRecord>,
+  o: ReplayOptions = {},
+): Transition[] {
   const registry = new Map<string, DeviceInfo>();
   let start = o.start;
   const addDevices = (ds: DeviceInfo[]) => ds.forEach((d) => registry.set(d.id, d));
@@ -98,11 +102,15 @@ export function parseRecords(text: string, format: "jsonl" | "csv"): ReplayRecor
 
 function reading(o: Record<string, unknown>, line: number): Reading {
   const t = parseTime(o.t ?? o.time ?? o.ts ?? o.timestamp);
-  const value = typeof o.value === "string" ? (o.value.trim() === "" ? NaN : Number(o.value)) : o.value;
-  if (typeof o.device !== "string" || o.device === "") throw new RecordError(line, "missing device");
-  if (typeof o.sensor !== "string" || o.sensor === "") throw new RecordError(line, "missing sensor");
+  const value =
+    typeof o.value === "string" ? (o.value.trim() === "" ? NaN : Number(o.value)) : o.value;
+  if (typeof o.device !== "string" || o.device === "")
+    throw new RecordError(line, "missing device");
+  if (typeof o.sensor !== "string" || o.sensor === "")
+    throw new RecordError(line, "missing sensor");
   if (t === undefined) throw new RecordError(line, "missing or invalid t (ms or ISO 8601)");
-  if (typeof value !== "number" || Number.isNaN(value)) throw new RecordError(line, "missing or invalid value");
+  if (typeof value !== "number" || Number.isNaN(value))
+    throw new RecordError(line, "missing or invalid value");
   return { device: o.device, sensor: o.sensor, t, value };
 }
 
@@ -126,7 +134,11 @@ function parseJsonl(text: string): ReplayRecord[] {
     else if (typeof o.expect === "string") out.push({ expect: o.expect });
     else if (Array.isArray(o.devices)) {
       const start = o.start === undefined ? undefined : parseTime(o.start);
-      out.push(start === undefined ? { devices: o.devices as DeviceInfo[] } : { devices: o.devices as DeviceInfo[], start });
+      out.push(
+        start === undefined
+          ? { devices: o.devices as DeviceInfo[] }
+          : { devices: o.devices as DeviceInfo[], start },
+      );
     } else out.push({ reading: reading(o, i + 1) });
   });
   return out;
@@ -165,13 +177,18 @@ function parseCsv(text: string): ReplayRecord[] {
   const cT = col("t", "time", "ts", "timestamp");
   const cVal = col("value");
   if (cDev < 0 || cSen < 0 || cT < 0 || cVal < 0)
-    throw new RecordError(headerAt + 1, "CSV header must name device, sensor, t (or time/timestamp) and value");
+    throw new RecordError(
+      headerAt + 1,
+      "CSV header must name device, sensor, t (or time/timestamp) and value",
+    );
   const out: ReplayRecord[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
     const l = lines[i]!;
     if (l.trim() === "" || l.startsWith("#")) continue;
     const c = splitCsvLine(l);
-    out.push({ reading: reading({ device: c[cDev], sensor: c[cSen], t: c[cT], value: c[cVal] }, i + 1) });
+    out.push({
+      reading: reading({ device: c[cDev], sensor: c[cSen], t: c[cT], value: c[cVal] }, i + 1),
+    });
   }
   return out;
 }

@@ -9,11 +9,16 @@ import type { Action, Comparator, Condition, Rule, Severity } from "./types.ts";
  */
 
 const Duration = z
-  .union([z.number(), z.string()], { error: "expected a duration such as 30s, 5m, 1h30m or a number of ms" })
+  .union([z.number(), z.string()], {
+    error: "expected a duration such as 30s, 5m, 1h30m or a number of ms",
+  })
   .transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
-      ctx.addIssue({ code: "custom", message: `invalid duration ${JSON.stringify(v)}: use e.g. 500ms, 30s, 5m, 1h, 1d` });
+      ctx.addIssue({
+        code: "custom",
+        message: `invalid duration ${JSON.stringify(v)}: use e.g. 500ms, 30s, 5m, 1h, 1d`,
+      });
       return z.NEVER;
     }
     return ms;
@@ -28,10 +33,19 @@ const comparatorFields = {
   below: Finite.optional().describe("fires when value < below"),
   outside: Band.optional().describe("fires when value < low or value > high"),
   inside: Band.optional().describe("fires when low <= value <= high"),
-  hysteresis: z.number().nonnegative().optional().describe("distance the value must travel back before clearing"),
-  clear_at: z.union([Finite, Band]).optional().describe("explicit clear level (number) or band ([low, high])"),
+  hysteresis: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe("distance the value must travel back before clearing"),
+  clear_at: z
+    .union([Finite, Band])
+    .optional()
+    .describe("explicit clear level (number) or band ([low, high])"),
 };
-type ComparatorFields = { [K in keyof typeof comparatorFields]?: z.output<(typeof comparatorFields)[K]> };
+type ComparatorFields = {
+  [K in keyof typeof comparatorFields]?: z.output<(typeof comparatorFields)[K]>;
+};
 
 const OPS = ["above", "below", "outside", "inside"] as const;
 
@@ -49,7 +63,11 @@ function comparator(v: ComparatorFields, ctx: z.RefinementCtx): Comparator | und
     return undefined;
   }
   if (v.hysteresis !== undefined && v.clear_at !== undefined) {
-    ctx.addIssue({ code: "custom", path: ["clear_at"], message: "give either hysteresis or clear_at, not both" });
+    ctx.addIssue({
+      code: "custom",
+      path: ["clear_at"],
+      message: "give either hysteresis or clear_at, not both",
+    });
     return undefined;
   }
   const h = v.hysteresis ?? 0;
@@ -62,16 +80,23 @@ function comparator(v: ComparatorFields, ctx: z.RefinementCtx): Comparator | und
     const level = v[op]!;
     if (Array.isArray(v.clear_at)) return bad(`clear_at must be a number for ${op}`, "clear_at");
     const clear = v.clear_at ?? (op === "above" ? level - h : level + h);
-    if (op === "above" && clear > level) return bad(`clear_at ${clear} must be <= above ${level}`, "clear_at");
-    if (op === "below" && clear < level) return bad(`clear_at ${clear} must be >= below ${level}`, "clear_at");
+    if (op === "above" && clear > level)
+      return bad(`clear_at ${clear} must be <= above ${level}`, "clear_at");
+    if (op === "below" && clear < level)
+      return bad(`clear_at ${clear} must be >= below ${level}`, "clear_at");
     return { op, level, clear };
   }
   const [lo, hi] = v[op]!;
   if (lo > hi) return bad(`band low ${lo} is greater than high ${hi}`, op);
-  if (typeof v.clear_at === "number") return bad(`clear_at must be a band [low, high] for ${op}`, "clear_at");
-  const clear: [number, number] = v.clear_at ?? (op === "outside" ? [lo + h, hi - h] : [lo - h, hi + h]);
+  if (typeof v.clear_at === "number")
+    return bad(`clear_at must be a band [low, high] for ${op}`, "clear_at");
+  const clear: [number, number] =
+    v.clear_at ?? (op === "outside" ? [lo + h, hi - h] : [lo - h, hi + h]);
   if (op === "outside" && !(lo <= clear[0] && clear[0] <= clear[1] && clear[1] <= hi))
-    return bad(`the clear band [${clear}] must lie inside [${lo}, ${hi}]`, v.clear_at ? "clear_at" : "hysteresis");
+    return bad(
+      `the clear band [${clear}] must lie inside [${lo}, ${hi}]`,
+      v.clear_at ? "clear_at" : "hysteresis",
+    );
   if (op === "inside" && !(clear[0] <= lo && hi <= clear[1]))
     return bad(`the clear band [${clear}] must contain [${lo}, ${hi}]`, "clear_at");
   return { op, level: [lo, hi], clear };
@@ -89,7 +114,10 @@ const Rate = z
   .strictObject({
     sensor: Sensor,
     window: Duration.describe("how far back the rate looks"),
-    per: z.enum(["s", "min", "h"]).default("s").describe("unit of the rate: change per s, min or h"),
+    per: z
+      .enum(["s", "min", "h"])
+      .default("s")
+      .describe("unit of the rate: change per s, min or h"),
     ...comparatorFields,
   })
   .transform((v, ctx): Condition => {
@@ -98,7 +126,9 @@ const Rate = z
       return z.NEVER;
     }
     const cmp = comparator(v, ctx);
-    return cmp ? { kind: "rate", sensor: v.sensor, windowMs: v.window, perMs: PER_MS[v.per], cmp } : z.NEVER;
+    return cmp
+      ? { kind: "rate", sensor: v.sensor, windowMs: v.window, perMs: PER_MS[v.per], cmp }
+      : z.NEVER;
   });
 
 const Stale = z
@@ -108,7 +138,9 @@ const Stale = z
       ctx.addIssue({ code: "custom", path: ["after"], message: "after must be longer than 0" });
       return z.NEVER;
     }
-    return v.sensor === undefined ? { kind: "stale", afterMs: v.after } : { kind: "stale", sensor: v.sensor, afterMs: v.after };
+    return v.sensor === undefined
+      ? { kind: "stale", afterMs: v.after }
+      : { kind: "stale", sensor: v.sensor, afterMs: v.after };
   });
 
 const Deadband = z
@@ -150,25 +182,40 @@ export const ConditionSchema: z.ZodType<Condition, unknown> = z.lazy(() =>
     }),
 );
 
-const GpioLine = z.union([z.string().min(1), z.number().int().nonnegative()], { error: "expected a line name or number" });
+const GpioLine = z.union([z.string().min(1), z.number().int().nonnegative()], {
+  error: "expected a line name or number",
+});
 const ActionSchema = z.union(
   [
     z.literal("alert").transform((): Action => ({ type: "alert" })),
-    z.strictObject({ alert: z.union([z.null(), z.strictObject({})]) }).transform((): Action => ({ type: "alert" })),
+    z
+      .strictObject({ alert: z.union([z.null(), z.strictObject({})]) })
+      .transform((): Action => ({ type: "alert" })),
     z
       .strictObject({
         gpio: z.strictObject({
           line: GpioLine,
-          value: z.union([z.literal(0), z.literal(1)]).default(0).describe("level to drive (0 = off)"),
+          value: z
+            .union([z.literal(0), z.literal(1)])
+            .default(0)
+            .describe("level to drive (0 = off)"),
           latch: z.boolean().default(true).describe("stay driven until a command clears it"),
         }),
       })
-      .transform((v): Action => ({ type: "gpio", line: v.gpio.line, value: v.gpio.value, latch: v.gpio.latch })),
+      .transform((v): Action => ({
+        type: "gpio",
+        line: v.gpio.line,
+        value: v.gpio.value,
+        latch: v.gpio.latch,
+      })),
     z
       .strictObject({
         command: z.union([
           z.string().min(1),
-          z.strictObject({ name: z.string().min(1), args: z.record(z.string(), z.unknown()).optional() }),
+          z.strictObject({
+            name: z.string().min(1),
+            args: z.record(z.string(), z.unknown()).optional(),
+          }),
         ]),
       })
       .transform((v): Action => {
@@ -198,14 +245,17 @@ export function deriveClearActions(actions: Action[]): Action[] {
   const out: Action[] = [];
   for (const a of actions) {
     if (a.type === "alert") out.push(a);
-    else if (a.type === "gpio" && !a.latch) out.push({ type: "gpio", line: a.line, value: a.value === 0 ? 1 : 0, latch: false });
+    else if (a.type === "gpio" && !a.latch)
+      out.push({ type: "gpio", line: a.line, value: a.value === 0 ? 1 : 0, latch: false });
   }
   return out;
 }
 
 export const RuleSchema = z
   .strictObject({
-    id: z.string().regex(RULE_ID, "id must start with a letter or digit and use only letters, digits, _ . : -"),
+    id: z
+      .string()
+      .regex(RULE_ID, "id must start with a letter or digit and use only letters, digits, _ . : -"),
     description: z.string().optional(),
     enabled: z.boolean().default(true),
     scope: ScopeSchema.default({}),
@@ -215,11 +265,18 @@ export const RuleSchema = z
     clear_for: Duration.default(0).describe("how long the condition must be false before clearing"),
     actions: z.array(ActionSchema).default([{ type: "alert" }]),
     clear_actions: z.array(ActionSchema).optional(),
-    message: z.string().optional().describe("text with {device} {rule} {sensor} {value} {t} {severity} {kind}"),
+    message: z
+      .string()
+      .optional()
+      .describe("text with {device} {rule} {sensor} {value} {t} {severity} {kind}"),
   })
   .transform((v, ctx): Omit<Rule, "source"> => {
     if (v.when.kind === "deadband" && (v.for > 0 || v.clear_for > 0)) {
-      ctx.addIssue({ code: "custom", path: ["for"], message: "a deadband rule reports each change at once: for and clear_for do not apply" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["for"],
+        message: "a deadband rule reports each change at once: for and clear_for do not apply",
+      });
     }
     checkNestedDeadband(v.when, ["when"], ctx, true);
     const rule: Omit<Rule, "source"> = {
@@ -238,9 +295,18 @@ export const RuleSchema = z
     return rule;
   });
 
-function checkNestedDeadband(c: Condition, path: (string | number)[], ctx: z.RefinementCtx, top: boolean): void {
+function checkNestedDeadband(
+  c: Condition,
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+  top: boolean,
+): void {
   if (c.kind === "deadband" && !top) {
-    ctx.addIssue({ code: "custom", path, message: "deadband reports changes and cannot be combined; give it its own rule" });
+    ctx.addIssue({
+      code: "custom",
+      path,
+      message: "deadband reports changes and cannot be combined; give it its own rule",
+    });
   } else if (c.kind === "all" || c.kind === "any") {
     c.of.forEach((x, i) => checkNestedDeadband(x, [...path, c.kind, i], ctx, false));
   } else if (c.kind === "not") {

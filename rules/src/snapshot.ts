@@ -33,7 +33,8 @@ export function takeSnapshot(ev: Evaluator): EvaluatorSnapshot {
   const devices: EvaluatorSnapshot["devices"] = [];
   for (const dev of ev.devices.values()) {
     const sensors: [string, number][] = [];
-    for (const [name, slot] of dev.slots) if (Number.isFinite(slot.lastT)) sensors.push([name, slot.lastT]);
+    for (const [name, slot] of dev.slots)
+      if (Number.isFinite(slot.lastT)) sensors.push([name, slot.lastT]);
     devices.push({
       id: dev.id,
       sensors,
@@ -65,7 +66,8 @@ export function takeSnapshot(ev: Evaluator): EvaluatorSnapshot {
  * scopes are resolved again, so a device that left a rule's scope loses that state.
  */
 export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
-  if (snap.format !== SNAPSHOT_FORMAT) throw new Error(`unknown snapshot format ${String(snap.format)}`);
+  if (snap.format !== SNAPSHOT_FORMAT)
+    throw new Error(`unknown snapshot format ${String(snap.format)}`);
   const same = new Set<string>();
   for (const r of snap.rules) if (ev.byId.get(r.id)?.fingerprint === r.fingerprint) same.add(r.id);
   ev.stats_ = { ...snap.stats };

@@ -2,8 +2,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Evaluator, parseRules, type EvaluatorSnapshot, type Reading } from "../src/index.ts";
 
 const rules = (text: string) => parseRules(text, "t.yaml");
-const r = (device: string, sensor: string, t: number, value: number): Reading => ({ device, sensor, t, value });
-const brief = (ts: { t: number; kind: string; rule: string; device: string }[]) => ts.map((x) => `${x.t} ${x.kind} ${x.rule} ${x.device}`);
+const r = (device: string, sensor: string, t: number, value: number): Reading => ({
+  device,
+  sensor,
+  t,
+  value,
+});
+const brief = (ts: { t: number; kind: string; rule: string; device: string }[]) =>
+  ts.map((x) => `${x.t} ${x.kind} ${x.rule} ${x.device}`);
 
 const HOT = rules(`rules:
   - id: hot
@@ -24,10 +30,19 @@ describe("Evaluator", () => {
     expect(ev.push(r("d", "temp", 1000, 10))).toEqual([]); // duplicate: same device, sensor and t
     expect(ev.push(r("d", "temp", 500, 10))).toEqual([]); // late for that sensor
     expect(ev.push(r("d", "temp", 2000, Number.NaN))).toEqual([]);
-    expect(ev.push({ device: "d", sensor: "temp", t: "x", value: 1 } as unknown as Reading)).toEqual([]);
+    expect(
+      ev.push({ device: "d", sensor: "temp", t: "x", value: 1 } as unknown as Reading),
+    ).toEqual([]);
     // Another sensor at an earlier time is fine for the device, but `both` already saw t=1000.
     expect(ev.push(r("d", "hum", 900, 60))).toEqual([]);
-    expect(ev.stats()).toMatchObject({ readings: 6, duplicates: 1, late: 1, invalid: 2, lateForRule: 1, transitions: 1 });
+    expect(ev.stats()).toMatchObject({
+      readings: 6,
+      duplicates: 1,
+      late: 1,
+      invalid: 2,
+      lateForRule: 1,
+      transitions: 1,
+    });
     expect(brief(ev.push(r("d", "hum", 1100, 60)))).toEqual(["1100 fired both d"]);
     expect(ev.active("d")).toEqual(["hot", "both"]);
     expect(ev.active("nobody")).toEqual([]);
@@ -36,7 +51,10 @@ describe("Evaluator", () => {
   it("evaluates only rules whose condition names the sensor (one evaluation per matching rule)", () => {
     const many = rules(
       "rules:\n" +
-        Array.from({ length: 100 }, (_, i) => `  - id: r${i}\n    when: { threshold: { sensor: s${i % 10}, above: 50 } }\n`).join(""),
+        Array.from(
+          { length: 100 },
+          (_, i) => `  - id: r${i}\n    when: { threshold: { sensor: s${i % 10}, above: 50 } }\n`,
+        ).join(""),
     );
     const ev = new Evaluator(many);
     for (let i = 0; i < 1000; i++) ev.push(r(`d${i % 7}`, `s${i % 10}`, i, i % 100));
@@ -63,7 +81,9 @@ describe("Evaluator", () => {
   });
 
   it("keeps the rate window bounded by the window", () => {
-    const ev = new Evaluator(rules("rules:\n  - id: climb\n    when: { rate: { sensor: t, window: 10s, above: 1 } }\n"));
+    const ev = new Evaluator(
+      rules("rules:\n  - id: climb\n    when: { rate: { sensor: t, window: 10s, above: 1 } }\n"),
+    );
     for (let i = 0; i < 10_000; i++) ev.push(r("d", "t", i * 1000, i % 2));
     const leaf = ev.snapshot().devices[0]!.states[0]!.leaves[0] as { ts: number[] };
     expect(leaf.ts.length).toBe(11);
@@ -75,11 +95,18 @@ describe("Evaluator", () => {
     scope: { labels: { site: north } }
     when: { threshold: { sensor: temp, above: 50 } }
 `);
-    const labels: Record<string, Record<string, string>> = { a: { site: "north" }, b: { site: "south" } };
+    const labels: Record<string, Record<string, string>> = {
+      a: { site: "north" },
+      b: { site: "south" },
+    };
     const ev = new Evaluator(rs, { devices: (id) => ({ id, labels: labels[id] ?? {} }) });
-    expect(brief([...ev.push(r("a", "temp", 1, 60)), ...ev.push(r("b", "temp", 1, 60)), ...ev.push(r("c", "temp", 1, 60))])).toEqual([
-      "1 fired north a",
-    ]);
+    expect(
+      brief([
+        ...ev.push(r("a", "temp", 1, 60)),
+        ...ev.push(r("b", "temp", 1, 60)),
+        ...ev.push(r("c", "temp", 1, 60)),
+      ]),
+    ).toEqual(["1 fired north a"]);
   });
 
   it("watches expected devices from the start and devices added later from when they are added", () => {
@@ -134,14 +161,21 @@ describe("Evaluator", () => {
     expect(back.active("d")).toEqual(["a"]);
     // `a` keeps its state (severity is not part of the state), `b` starts afresh.
     expect(brief(back.push(r("d", "temp", 1000, 80)))).toEqual(["1000 fired b d"]);
-    expect(() => Evaluator.restore(v1, { ...ev.snapshot(), format: "x" } as unknown as EvaluatorSnapshot)).toThrow(/snapshot format/);
+    expect(() =>
+      Evaluator.restore(v1, { ...ev.snapshot(), format: "x" } as unknown as EvaluatorSnapshot),
+    ).toThrow(/snapshot format/);
   });
 
   it("a for-duration completing at the same time as a reading completes first", () => {
-    const rs = rules("rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n    for: 10s\n");
+    const rs = rules(
+      "rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n    for: 10s\n",
+    );
     const ev = new Evaluator(rs);
     ev.push(r("d", "temp", 0, 60));
-    expect(brief(ev.push(r("d", "temp", 10_000, 40)))).toEqual(["10000 fired hot d", "10000 cleared hot d"]);
+    expect(brief(ev.push(r("d", "temp", 10_000, 40)))).toEqual([
+      "10000 fired hot d",
+      "10000 cleared hot d",
+    ]);
   });
 
   it("renders message fields", () => {

@@ -7,7 +7,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseRecords, parseRules, replay, type ReplayRecord, type Transition } from "../src/index.ts";
+import {
+  parseRecords,
+  parseRules,
+  replay,
+  type ReplayRecord,
+  type Transition,
+} from "../src/index.ts";
 
 const casesDir = join(import.meta.dirname, "cases");
 const cases = readdirSync(casesDir).filter((d) => existsSync(join(casesDir, d, "rules.yaml")));
@@ -59,7 +65,10 @@ describe("golden cases", () => {
       const { rules, records, expected, expectedPath } = load(name);
       const got = json(replay(rules, records));
       if (process.env.UPDATE_GOLDEN === "1") {
-        writeFileSync(expectedPath, got.map((t) => JSON.stringify(t)).join("\n") + (got.length ? "\n" : ""));
+        writeFileSync(
+          expectedPath,
+          got.map((t) => JSON.stringify(t)).join("\n") + (got.length ? "\n" : ""),
+        );
         return;
       }
       expect(expected, `${name}/expected.jsonl is missing`).toBeDefined();
@@ -70,7 +79,11 @@ describe("golden cases", () => {
       const { rules, records } = load(name);
       const straight = json(replay(rules, records));
       for (let cut = 0; cut <= records.length; cut++) {
-        const withRestart: ReplayRecord[] = [...records.slice(0, cut), { restart: true }, ...records.slice(cut)];
+        const withRestart: ReplayRecord[] = [
+          ...records.slice(0, cut),
+          { restart: true },
+          ...records.slice(cut),
+        ];
         // A restart before the devices directive would start the evaluator too early.
         if (records.slice(cut).some((r) => "devices" in r)) continue;
         expect(json(replay(rules, withRestart)), `restart after record ${cut}`).toEqual(straight);

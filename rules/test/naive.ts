@@ -6,7 +6,15 @@
 // benchmark runs it side by side.
 import { renderMessage } from "../src/message.ts";
 import { compileScope, exactIds } from "../src/scope.ts";
-import type { Comparator, Condition, DeviceInfo, Reading, Rule, RuleSet, Transition } from "../src/types.ts";
+import type {
+  Comparator,
+  Condition,
+  DeviceInfo,
+  Reading,
+  Rule,
+  RuleSet,
+  Transition,
+} from "../src/types.ts";
 
 type Leaf = Extract<Condition, { kind: "threshold" | "rate" | "stale" | "deadband" }>;
 
@@ -42,7 +50,8 @@ function compare(c: Comparator, on: boolean, v: number): boolean {
   return c.op === "outside" ? v < lo || v > hi : lo <= v && v <= hi;
 }
 
-const touches = (l: Leaf, r: Reading) => (l.kind === "stale" && l.sensor === undefined) || l.sensor === r.sensor;
+const touches = (l: Leaf, r: Reading) =>
+  (l.kind === "stale" && l.sensor === undefined) || l.sensor === r.sensor;
 
 export class NaiveEvaluator {
   private readonly rules: Rule[];
@@ -57,10 +66,16 @@ export class NaiveEvaluator {
 
   constructor(
     rules: RuleSet,
-    private readonly opts: { devices?: (id: string) => DeviceInfo | undefined; expect?: string[]; start?: number } = {},
+    private readonly opts: {
+      devices?: (id: string) => DeviceInfo | undefined;
+      expect?: string[];
+      start?: number;
+    } = {},
   ) {
     this.rules = rules.rules.filter((r) => r.enabled);
-    this.expected = [...new Set([...(opts.expect ?? []), ...this.rules.flatMap((r) => exactIds(r.scope))])];
+    this.expected = [
+      ...new Set([...(opts.expect ?? []), ...this.rules.flatMap((r) => exactIds(r.scope))]),
+    ];
     if (opts.start !== undefined) this.begin(opts.start);
   }
 
@@ -107,7 +122,12 @@ export class NaiveEvaluator {
         this.emitted.set(k, all.length);
       }
     });
-    out.sort((a, b) => a.tr.t - b.tr.t || a.idx - b.idx || (a.tr.device < b.tr.device ? -1 : a.tr.device > b.tr.device ? 1 : 0));
+    out.sort(
+      (a, b) =>
+        a.tr.t - b.tr.t ||
+        a.idx - b.idx ||
+        (a.tr.device < b.tr.device ? -1 : a.tr.device > b.tr.device ? 1 : 0),
+    );
     return out.map((x) => x.tr);
   }
 
@@ -212,7 +232,9 @@ export class NaiveEvaluator {
             if (v && cause === undefined) cause = [r];
             return;
           } else {
-            const inWindow = [...prior, r].filter((x) => x.sensor === l.sensor && x.t >= r.t - l.windowMs);
+            const inWindow = [...prior, r].filter(
+              (x) => x.sensor === l.sensor && x.t >= r.t - l.windowMs,
+            );
             const ref = inWindow[0]!;
             const dt = r.t - ref.t;
             v = dt > 0 ? compare(l.cmp, v, ((r.value - ref.value) / dt) * l.perMs) : false;

@@ -2,7 +2,13 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadRulesFile, parseDuration, parseRules, RulesError, type RulesIssue } from "../src/index.ts";
+import {
+  loadRulesFile,
+  parseDuration,
+  parseRules,
+  RulesError,
+  type RulesIssue,
+} from "../src/index.ts";
 
 function issuesOf(text: string): RulesIssue[] {
   try {
@@ -93,28 +99,48 @@ rules:
       "1:10 version: version must be 1",
       "1:1 rules: expected `rules:` with a list of rules",
     ]);
-    expect(brief(issuesOf("rules:\n  - id: x\n"))).toEqual(["2:5 rules[0].when: expected a condition: one of threshold, rate, stale, deadband, all, any, not"]);
+    expect(brief(issuesOf("rules:\n  - id: x\n"))).toEqual([
+      "2:5 rules[0].when: expected a condition: one of threshold, rate, stale, deadband, all, any, not",
+    ]);
   });
 
   it("checks hysteresis and clear levels against the raise level", () => {
-    const msgs = (when: string) => issuesOf(`rules:\n  - id: x\n    when: ${when}\n`).map((i) => `${i.path}: ${i.message}`);
-    expect(msgs("{ threshold: { sensor: t, above: 5, clear_at: 6 } }")).toEqual(["rules[0].when.threshold.clear_at: clear_at 6 must be <= above 5"]);
-    expect(msgs("{ threshold: { sensor: t, below: 5, clear_at: 4 } }")).toEqual(["rules[0].when.threshold.clear_at: clear_at 4 must be >= below 5"]);
+    const msgs = (when: string) =>
+      issuesOf(`rules:\n  - id: x\n    when: ${when}\n`).map((i) => `${i.path}: ${i.message}`);
+    expect(msgs("{ threshold: { sensor: t, above: 5, clear_at: 6 } }")).toEqual([
+      "rules[0].when.threshold.clear_at: clear_at 6 must be <= above 5",
+    ]);
+    expect(msgs("{ threshold: { sensor: t, below: 5, clear_at: 4 } }")).toEqual([
+      "rules[0].when.threshold.clear_at: clear_at 4 must be >= below 5",
+    ]);
     expect(msgs("{ threshold: { sensor: t, outside: [0, 10], hysteresis: 6 } }")).toEqual([
       "rules[0].when.threshold.hysteresis: the clear band [6,4] must lie inside [0, 10]",
     ]);
     expect(msgs("{ threshold: { sensor: t, above: 5, hysteresis: 1, clear_at: 4 } }")).toEqual([
       "rules[0].when.threshold.clear_at: give either hysteresis or clear_at, not both",
     ]);
-    expect(msgs("{ threshold: { sensor: t, above: 5, hysteresis: -1 } }")[0]).toMatch(/hysteresis: Too small/);
-    expect(msgs("{ rate: { sensor: t, window: 0s, above: 1 } }")).toEqual(["rules[0].when.rate.window: window must be longer than 0"]);
-    expect(msgs("{ rate: { sensor: t, window: 1m, per: day, above: 1 } }")[0]).toMatch(/^rules\[0\].when.rate.per: /);
-    expect(msgs("{ threshold: { sensor: t } }")).toEqual(["rules[0].when.threshold: needs one of above, below, outside, inside"]);
-    expect(msgs("{ threshold: { sensor: t, above: 1 }, stale: { after: 1s } }")[0]).toMatch(/exactly one kind/);
+    expect(msgs("{ threshold: { sensor: t, above: 5, hysteresis: -1 } }")[0]).toMatch(
+      /hysteresis: Too small/,
+    );
+    expect(msgs("{ rate: { sensor: t, window: 0s, above: 1 } }")).toEqual([
+      "rules[0].when.rate.window: window must be longer than 0",
+    ]);
+    expect(msgs("{ rate: { sensor: t, window: 1m, per: day, above: 1 } }")[0]).toMatch(
+      /^rules\[0\].when.rate.per: /,
+    );
+    expect(msgs("{ threshold: { sensor: t } }")).toEqual([
+      "rules[0].when.threshold: needs one of above, below, outside, inside",
+    ]);
+    expect(msgs("{ threshold: { sensor: t, above: 1 }, stale: { after: 1s } }")[0]).toMatch(
+      /exactly one kind/,
+    );
   });
 
   it("keeps deadband out of combinations and durations", () => {
-    const msgs = (body: string) => issuesOf(`rules:\n  - id: x\n${body}`).map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`);
+    const msgs = (body: string) =>
+      issuesOf(`rules:\n  - id: x\n${body}`).map(
+        (i) => `${i.line}:${i.column} ${i.path}: ${i.message}`,
+      );
     expect(msgs("    when: { any: [ { deadband: { sensor: t, band: 1 } } ] }\n")).toEqual([
       "3:20 rules[0].when.any[0]: deadband reports changes and cannot be combined; give it its own rule",
     ]);
@@ -124,7 +150,9 @@ rules:
   });
 
   it("checks rule ids", () => {
-    expect(brief(issuesOf("rules:\n  - id: 'bad id'\n    when: { stale: { after: 1s } }\n"))).toEqual([
+    expect(
+      brief(issuesOf("rules:\n  - id: 'bad id'\n    when: { stale: { after: 1s } }\n")),
+    ).toEqual([
       "2:9 rules[0].id: id must start with a letter or digit and use only letters, digits, _ . : -",
     ]);
   });
@@ -150,20 +178,35 @@ rules:
       { type: "command", name: "vent", args: { valve: 2 } },
     ]);
     // Latched lines stay driven; an unlatched line is released; commands are not repeated.
-    expect(rs.rules[0]!.clearActions).toEqual([{ type: "alert" }, { type: "alert" }, { type: "gpio", line: "FAN", value: 0, latch: false }]);
+    expect(rs.rules[0]!.clearActions).toEqual([
+      { type: "alert" },
+      { type: "alert" },
+      { type: "gpio", line: "FAN", value: 0, latch: false },
+    ]);
   });
 
   it("accepts JSON text (JSON is YAML)", () => {
-    const rs = parseRules(JSON.stringify({ rules: [{ id: "j", when: { stale: { after: "5m" } }, scope: { devices: "pump-*" } }] }));
-    expect(rs.rules[0]).toMatchObject({ when: { kind: "stale", afterMs: 300_000 }, scope: { devices: ["pump-*"] } });
+    const rs = parseRules(
+      JSON.stringify({
+        rules: [{ id: "j", when: { stale: { after: "5m" } }, scope: { devices: "pump-*" } }],
+      }),
+    );
+    expect(rs.rules[0]).toMatchObject({
+      when: { kind: "stale", afterMs: 300_000 },
+      scope: { devices: ["pump-*"] },
+    });
   });
 
   it("loadRulesFile puts the path in every issue", async () => {
     const dir = mkdtempSync(join(tmpdir(), "rules-"));
     const f = join(dir, "bad.yaml");
     writeFileSync(f, "rules:\n  - id: a\n    when: { stale: { after: soon } }\n");
-    await expect(loadRulesFile(f)).rejects.toMatchObject({ issues: [{ file: f, line: 3, column: 29 }] });
-    await expect(loadRulesFile(f)).rejects.toThrow(`${f}:3:29: rules[0].when.stale.after: invalid duration "soon"`);
+    await expect(loadRulesFile(f)).rejects.toMatchObject({
+      issues: [{ file: f, line: 3, column: 29 }],
+    });
+    await expect(loadRulesFile(f)).rejects.toThrow(
+      `${f}:3:29: rules[0].when.stale.after: invalid duration "soon"`,
+    );
   });
 });
 
@@ -179,5 +222,7 @@ describe("parseDuration", () => {
     ["250", 250],
     [1000, 1000],
   ])("%s", (text, ms) => expect(parseDuration(text)).toBe(ms));
-  it.each(["", "5x", "m5", "1h 30m", "-1s", "1s2"])("rejects %j", (text) => expect(parseDuration(text)).toBeUndefined());
+  it.each(["", "5x", "m5", "1h 30m", "-1s", "1s2"])("rejects %j", (text) =>
+    expect(parseDuration(text)).toBeUndefined(),
+  );
 });

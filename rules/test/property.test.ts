@@ -6,14 +6,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { parseRules, replay, type ReplayRecord, type RuleSet, type Transition } from "../src/index.ts";
+import {
+  parseRules,
+  replay,
+  type ReplayRecord,
+  type RuleSet,
+  type Transition,
+} from "../src/index.ts";
 import { NaiveEvaluator } from "./naive.ts";
 
 const SENSORS = ["a", "b"];
 const DEVICES = ["d0", "d1", "d2"];
 
 const level = fc.integer({ min: 20, max: 80 });
-const band = fc.tuple(fc.integer({ min: 10, max: 50 }), fc.integer({ min: 0, max: 40 })).map(([lo, w]) => [lo, lo + w + 2]);
+const band = fc
+  .tuple(fc.integer({ min: 10, max: 50 }), fc.integer({ min: 0, max: 40 }))
+  .map(([lo, w]) => [lo, lo + w + 2]);
 const comparator = fc.oneof(
   fc.record({ above: level, hysteresis: fc.constantFrom(0, 5) }),
   fc.record({ below: level, hysteresis: fc.constantFrom(0, 5) }),
@@ -21,14 +29,26 @@ const comparator = fc.oneof(
   fc.record({ inside: band, hysteresis: fc.constantFrom(0, 3) }),
 );
 const sensor = fc.constantFrom(...SENSORS);
-const threshold = fc.record({ threshold: fc.tuple(sensor, comparator).map(([s, c]) => ({ sensor: s, ...c })) });
+const threshold = fc.record({
+  threshold: fc.tuple(sensor, comparator).map(([s, c]) => ({ sensor: s, ...c })),
+});
 const rate = fc.record({
   rate: fc
-    .tuple(sensor, fc.constantFrom("5s", "20s", "1m"), fc.oneof(fc.record({ above: fc.integer({ min: 1, max: 20 }) }), fc.record({ below: fc.integer({ min: -20, max: -1 }) })))
+    .tuple(
+      sensor,
+      fc.constantFrom("5s", "20s", "1m"),
+      fc.oneof(
+        fc.record({ above: fc.integer({ min: 1, max: 20 }) }),
+        fc.record({ below: fc.integer({ min: -20, max: -1 }) }),
+      ),
+    )
     .map(([s, w, c]) => ({ sensor: s, window: w, per: "s", ...c })),
 });
 const stale = fc.record({
-  stale: fc.oneof(fc.record({ sensor, after: fc.constantFrom("2s", "4s") }), fc.record({ after: fc.constantFrom("3s") })),
+  stale: fc.oneof(
+    fc.record({ sensor, after: fc.constantFrom("2s", "4s") }),
+    fc.record({ after: fc.constantFrom("3s") }),
+  ),
 });
 const leaf = fc.oneof(threshold, threshold, rate, stale);
 const condition = fc.oneof(
@@ -38,14 +58,30 @@ const condition = fc.oneof(
   { weight: 1, arbitrary: fc.record({ not: leaf }) },
 );
 const ruleDoc = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ when: condition, for: fc.constantFrom(0, 1000, 2500), clear_for: fc.constantFrom(0, 1000, 2500) }) },
-  { weight: 1, arbitrary: fc.record({ when: fc.record({ deadband: fc.record({ sensor, band: fc.constantFrom(0, 5, 10) }) }) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      when: condition,
+      for: fc.constantFrom(0, 1000, 2500),
+      clear_for: fc.constantFrom(0, 1000, 2500),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      when: fc.record({ deadband: fc.record({ sensor, band: fc.constantFrom(0, 5, 10) }) }),
+    }),
+  },
 );
-const scope = fc.option(fc.record({ devices: fc.constantFrom(["d0", "d1"], ["d*"], ["d2"]) }), { nil: undefined });
-const ruleSet = fc.array(fc.tuple(ruleDoc, scope), { minLength: 1, maxLength: 4 }).map((docs): RuleSet => {
-  const rules = docs.map(([d, s], i) => ({ id: `r${i}`, ...(s ? { scope: s } : {}), ...d }));
-  return parseRules(stringify({ rules }), "gen.yaml");
+const scope = fc.option(fc.record({ devices: fc.constantFrom(["d0", "d1"], ["d*"], ["d2"]) }), {
+  nil: undefined,
 });
+const ruleSet = fc
+  .array(fc.tuple(ruleDoc, scope), { minLength: 1, maxLength: 4 })
+  .map((docs): RuleSet => {
+    const rules = docs.map(([d, s], i) => ({ id: `r${i}`, ...(s ? { scope: s } : {}), ...d }));
+    return parseRules(stringify({ rules }), "gen.yaml");
+  });
 
 /** Readings with non-decreasing times overall (duplicates included), and occasional ticks. */
 const ordered = fc
@@ -73,8 +109,21 @@ const ordered = fc
 /** Any order: times jump back and forth, readings repeat. */
 const shuffled = fc.array(
   fc.oneof(
-    { weight: 8, arbitrary: fc.record({ device: fc.constantFrom(...DEVICES), sensor, t: fc.integer({ min: 0, max: 40 }).map((x) => x * 500), value: fc.integer({ min: 0, max: 100 }) }).map((reading): ReplayRecord => ({ reading })) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: 40 }).map((x): ReplayRecord => ({ advance: x * 500 })) },
+    {
+      weight: 8,
+      arbitrary: fc
+        .record({
+          device: fc.constantFrom(...DEVICES),
+          sensor,
+          t: fc.integer({ min: 0, max: 40 }).map((x) => x * 500),
+          value: fc.integer({ min: 0, max: 100 }),
+        })
+        .map((reading): ReplayRecord => ({ reading })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 0, max: 40 }).map((x): ReplayRecord => ({ advance: x * 500 })),
+    },
   ),
   { maxLength: 60 },
 );
@@ -84,7 +133,12 @@ function canonical(rules: RuleSet, ts: Transition[]): Transition[] {
   rules.rules.forEach((r, i) => keyOf.set(r.id, i));
   return JSON.parse(
     JSON.stringify(
-      [...ts].sort((a, b) => a.t - b.t || keyOf.get(a.rule)! - keyOf.get(b.rule)! || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0)),
+      [...ts].sort(
+        (a, b) =>
+          a.t - b.t ||
+          keyOf.get(a.rule)! - keyOf.get(b.rule)! ||
+          (a.device < b.device ? -1 : a.device > b.device ? 1 : 0),
+      ),
     ),
   ) as Transition[];
 }
@@ -121,7 +175,11 @@ describe("properties", () => {
       fc.property(ruleSet, shuffled, fc.nat(), (rules, recs, at) => {
         const cut = recs.length === 0 ? 0 : at % (recs.length + 1);
         const straight = replay(rules, recs, { until: 30_000 });
-        const restarted = replay(rules, [...recs.slice(0, cut), { restart: true }, ...recs.slice(cut)], { until: 30_000 });
+        const restarted = replay(
+          rules,
+          [...recs.slice(0, cut), { restart: true }, ...recs.slice(cut)],
+          { until: 30_000 },
+        );
         expect(JSON.parse(JSON.stringify(restarted))).toEqual(JSON.parse(JSON.stringify(straight)));
       }),
       RUNS,

@@ -68,4 +68,3 @@ export function currentRate(s: unknown, perMs: number): number | undefined {
   const dt = st.ts[n - 1]! - st.ts[st.head]!;
   return dt > 0 ? ((st.vs[n - 1]! - st.vs[st.head]!) / dt) * perMs : undefined;
 }
-

@@ -8,7 +8,9 @@ import { thresholdEngine } from "./threshold.ts";
 type LeafCondition = Extract<Condition, { kind: "threshold" | "rate" | "stale" | "deadband" }>;
 
 /** The one table of leaf kinds: the compiler looks engines up here and nowhere else. */
-export const leafKinds: { [K in LeafCondition["kind"]]: (c: Extract<Condition, { kind: K }>) => LeafEngine } = {
+export const leafKinds: {
+  [K in LeafCondition["kind"]]: (c: Extract<Condition, { kind: K }>) => LeafEngine;
+} = {
   threshold: thresholdEngine as (c: Extract<Condition, { kind: "threshold" }>) => LeafEngine,
   rate: rateEngine as (c: Extract<Condition, { kind: "rate" }>) => LeafEngine,
   stale: staleEngine as (c: Extract<Condition, { kind: "stale" }>) => LeafEngine,

@@ -43,7 +43,13 @@ export function staleEngine(c: Extract<Condition, { kind: "stale" }>): LeafEngin
     save: (s) => (s.heard ? [s.on ? 1 : 0, s.last, s.sensor, s.value] : [s.on ? 1 : 0, s.last]),
     load(j) {
       const a = j as [number, number, string?, number?];
-      return { on: a[0] === 1, last: a[1], heard: a.length > 2, sensor: a[2] ?? c.sensor ?? "", value: a[3] ?? 0 };
+      return {
+        on: a[0] === 1,
+        last: a[1],
+        heard: a.length > 2,
+        sensor: a[2] ?? c.sensor ?? "",
+        value: a[3] ?? 0,
+      };
     },
   };
 }
