@@ -274,7 +274,7 @@ export class Agent {
   }
 
   private onSourceEvent(e: SourceEvent): void {
-    if (e.type === "hello" && typeof e.data?.firmware === "string") this.firmware = e.data.firmware.slice(0, 64);
+    if (typeof e.data?.firmware === "string") this.firmware = e.data.firmware.slice(0, 64);
     this.messages.event({ type: e.type.slice(0, 64), severity: e.severity, message: e.message?.slice(0, 1024), data: e.data });
   }
 
