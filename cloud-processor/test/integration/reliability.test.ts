@@ -1,0 +1,91 @@
+/**
+ * Nothing lost: a database outage in the middle of a stream, and a processor restart that
+ * resumes from its persistent MQTT session (clean: false, fixed client id).
+ */
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import type { MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Processor } from "../../src/processor.ts";
+import { connect, metric, publishTelemetry, telemetry, testConfig, waitFor } from "../helpers/fleet.ts";
+import { influxQuery, startBroker, startInfluxV1, tempDir, type DbServer, type TestBroker } from "../helpers/servers.ts";
+
+const count = async (db: DbServer, device: string) =>
+  Number((await influxQuery(db.url, "fieldline", `SELECT count(value) FROM telemetry WHERE device='${device}'`))[0]?.[1] ?? 0);
+
+describe("reliability", () => {
+  let broker: TestBroker;
+  let db: DbServer;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let pub: MqttClient;
+  const config = () =>
+    testConfig({
+      dataDir: dir.path,
+      mqtt: { url: broker.url, clientId: "proc-rel", maxInflight: 5000 },
+      sink: { type: "influxdb-v1", url: db.url, database: "fieldline", timeoutMs: 1000 },
+      writer: { maxBufferedPoints: 300, maxBatchPoints: 100, retryInitialMs: 50, retryMaxMs: 200 },
+      detection: { checkpointIntervalMs: 0 },
+    });
+
+  beforeAll(async () => {
+    [broker, db, dir] = await Promise.all([startBroker(), startInfluxV1(), tempDir()]);
+    pub = await connect(broker.url);
+  });
+
+  afterAll(async () => {
+    await pub?.endAsync();
+    await Promise.all([broker?.close(), db?.close()]);
+    await dir?.remove();
+  });
+
+  it("a database outage mid-stream loses nothing: buffers to its bound, pauses ingest, then catches up", async () => {
+    const proc = new Processor(config());
+    await proc.start();
+    await proc.session.ready;
+    try {
+      for (let seq = 0; seq < 50; seq++) await publishTelemetry(pub, "s1", telemetry("out", "b", seq));
+      await waitFor("first half", () => count(db, "out"), (n) => n === 500);
+
+      await db.stop();
+      for (let seq = 50; seq < 150; seq++) await publishTelemetry(pub, "s1", telemetry("out", "b", seq));
+      await waitFor("ingest paused by backpressure", () => proc.health(), (h) => h.paused && !h.sink);
+      const h = proc.health();
+      expect(h.bufferedPoints).toBeLessThanOrEqual(300 + 10);
+      expect(h.unacked).toBeGreaterThan(0);
+      expect((await fetch(`${proc.api.url}/healthz`)).status).toBe(503);
+
+      await db.restart();
+      await waitFor("everything after the outage", () => count(db, "out"), (n) => n === 1500, 30_000);
+      await waitFor("all acknowledged", () => proc.health(), (x) => x.unacked === 0 && !x.paused && x.sink);
+      expect(await metric(proc.api.url, "fieldline_processor_sink_errors_total")).toBeGreaterThan(0);
+      expect(await metric(proc.api.url, "fieldline_processor_sink_points_rejected_total")).toBe(0);
+    } finally {
+      await proc.stop();
+    }
+  });
+
+  it("a processor restart resumes from the persistent session, with warm detectors", async () => {
+    const first = new Processor(config());
+    await first.start();
+    await first.session.ready;
+    for (let seq = 0; seq < 20; seq++) await publishTelemetry(pub, "s1", telemetry("rs", "b", seq));
+    await waitFor("before the restart", () => count(db, "rs"), (n) => n === 200);
+    await waitFor("acknowledged", () => first.health().unacked, (n) => n === 0);
+    const series = first.detectors!.size;
+    await first.stop();
+    await access(join(dir.path, "detectors.json"));
+
+    // Published while no processor runs: the broker queues them for the session.
+    for (let seq = 20; seq < 60; seq++) await publishTelemetry(pub, "s1", telemetry("rs", "b", seq));
+
+    const second = new Processor(config());
+    await second.start();
+    try {
+      expect(second.detectors!.size).toBe(series);
+      await waitFor("everything published while down", () => count(db, "rs"), (n) => n === 600);
+      expect(await metric(second.api.url, "fieldline_processor_duplicates_total")).toBe(0);
+    } finally {
+      await second.stop();
+    }
+  });
+});
