@@ -62,6 +62,8 @@ export interface RunOptions {
   progress?: Progress;
   /** Called (and awaited) at the start and end of every fault, e.g. to stop a broker. */
   onFault?: (e: FaultEvent) => void | Promise<void>;
+  /** Called (and awaited) once the transport is up, before any device boots: e.g. start edge agents on the serial links. */
+  onReady?: (transport: Transport) => void | Promise<void>;
   /** How long to wait for outstanding acknowledgements at the end. */
   drainTimeoutMs?: number;
 }
@@ -201,12 +203,14 @@ export async function runFleet(opts: RunOptions): Promise<RunSummary> {
   };
 
   await transport.start(fleet.devices);
-  const wall0 = clock.now();
+  let wall0 = clock.now();
   let lastT = fleet.start;
   try {
+    await opts.onReady?.(transport);
     for (const st of states) await bootDevice(st, fleet.start, false);
     await mapLimit(states, transport.concurrency ?? 1, (st) => transport.boot(st.device, { boot: st.boot, t: st.bootTime }));
     const timeline = new Timeline(fleet, plan);
+    wall0 = clock.now();
     const speed = opts.speed ?? "max";
     for (let t = timeline.peekTime(); t !== undefined; t = timeline.peekTime()) {
       if (speed !== "max") {

@@ -22,7 +22,10 @@ export const serialTransport = z.object({
   link: z.string().default("{device}").describe("Name of the link the edge agent opens; `{device}` is replaced. The simulator's end gets `.sim` appended."),
   baudRate: z.number().int().positive().default(115_200),
   socat: z.string().default("socat").describe("socat executable."),
-  firmware: z.string().default("sim-1.0").describe("Firmware version announced in hello frames."),
+  linger: z
+    .union([z.literal(0), positiveDuration])
+    .default(1000)
+    .describe("At the end, time the reader gets to take the last bytes before the pty pairs are closed."),
 });
 
 export const noneTransport = z.object({

@@ -24,6 +24,9 @@ interface Client {
   inflight: number;
 }
 
+/** CONNACK return codes (3.1.1: 4, 5; 5.0: 0x86, 0x87) that retrying cannot fix. */
+const AUTH_REFUSED = new Set([4, 5, 0x86, 0x87]);
+
 const addr = (d: SimDevice): DeviceAddress => ({ site: d.site, device: d.id });
 
 export class MqttTransport implements Transport {
@@ -83,9 +86,18 @@ export class MqttTransport implements Transport {
       if (up) this.s.connected--;
       up = false;
     });
-    client.on("error", () => {}); // retried by mqtt.js; bad credentials surface as unacknowledged readings
+    client.on("error", () => {}); // network errors are retried by mqtt.js
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${d.id}: no CONNACK from ${this.spec.url} within 30 s`)), 30_000);
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        client.end(true);
+        reject(err);
+      };
+      const timer = setTimeout(() => fail(new Error(`${d.id}: no CONNACK from ${this.spec.url} within 30 s`)), 30_000);
+      client.on("error", (err: Error & { code?: unknown }) => {
+        // A refused CONNECT (bad credentials, not authorised) is configuration: stop the run.
+        if (!client.connected && AUTH_REFUSED.has(err.code as number)) fail(new Error(`${d.id}: broker refused the connection: ${err.message}`));
+      });
       client.once("connect", () => {
         clearTimeout(timer);
         resolve();

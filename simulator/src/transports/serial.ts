@@ -151,7 +151,7 @@ export class SerialTransport implements Transport {
       const port = line.port;
       line.port = undefined;
       if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-      await line.pair.stop();
+      await line.pair.stop(this.spec.linger);
     });
     this.s.connected = 0;
     if (this.ownDir && this.dir) await rm(this.dir, { recursive: true, force: true });

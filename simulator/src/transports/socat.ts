@@ -33,13 +33,19 @@ export class PtyPair {
     if (!up) throw new Error(`socat did not create ${this.simPath} and ${this.agentPath} within 10 s`);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Call after closing the simulator's end. socat does not exit when a pty's other side
+   * closes, and killing it at once can drop bytes it still holds for a slow reader, so it
+   * is given `lingerMs` to pass them on first.
+   */
+  async stop(lingerMs = 1000): Promise<void> {
     const proc = this.proc;
     this.proc = undefined;
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGTERM"), lingerMs);
       await exited;
+      clearTimeout(timer);
     }
     await rm(this.simPath, { force: true });
     await rm(this.agentPath, { force: true });
