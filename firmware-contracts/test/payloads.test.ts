@@ -40,6 +40,16 @@ describe("payload codec", () => {
     }
   });
 
+  it("reports a bignum (CBOR tag 2) or huge version without throwing", () => {
+    // Found by scripts/fuzz.ts: JSON.stringify threw on the BigInt while building the message.
+    const bignum = Uint8Array.from([0xa1, 0x61, 0x76, 0xc2, 0x41, 0x01]); // {"v": 2(h'01')}
+    const out = decodePayload("events", bignum);
+    expect(!out.ok && out.error.reason).toBe("version");
+    expect(!out.ok && out.error.message).toMatch(/major version "1n"/);
+    const long = decodePayload("events", encodeCbor({ v: "x".repeat(10_000) }));
+    expect(!long.ok && long.error.message.length).toBeLessThan(200);
+  });
+
   it("reports, never throws on, garbage", () => {
     const out = decodePayload("telemetry", new Uint8Array([0xff, 0x00, 0x13]));
     expect(out.ok).toBe(false);

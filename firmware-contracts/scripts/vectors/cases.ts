@@ -459,6 +459,13 @@ export const rawPayloadCases: RawPayloadCase[] = [
     error: "version",
   },
   {
+    name: "error-events-bignum-version",
+    description: "v written as a CBOR bignum (tag 2): rejected as an unknown version, not a crash",
+    kind: "events",
+    cbor: Uint8Array.from([0xa1, 0x61, 0x76, 0xc2, 0x41, 0x01]),
+    error: "version",
+  },
+  {
     name: "error-state-not-a-map",
     description: "a CBOR array instead of a map",
     kind: "state",

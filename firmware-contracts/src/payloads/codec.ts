@@ -50,12 +50,23 @@ export function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array): 
   if (v !== SCHEMA_MAJOR) {
     return fail(
       "version",
-      `${kind} payload has schema major version ${JSON.stringify(v)}; this reader supports ${SCHEMA_MAJOR}`,
+      `${kind} payload has schema major version ${describe(v)}; this reader supports ${SCHEMA_MAJOR}`,
     );
   }
   const parsed = payloadSchemas[kind].safeParse(raw);
   if (!parsed.success) return fail("schema", `${kind} payload: ${formatIssues(parsed.error.issues)}`);
   return { ok: true, value: parsed.data as PayloadOf<K> };
+}
+
+/** A short, never-throwing rendering of a decoded value (CBOR can hold BigInts, huge strings). */
+function describe(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x)) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
 function fail(reason: PayloadErrorReason, message: string): { ok: false; error: PayloadError } {
