@@ -24,7 +24,15 @@ const t0 = performance.now();
 const files = corpus.map((f, k) => {
   const d = new EnsembleDetector(p);
   const s = series[k]!;
-  const scores = s.values.map((v, i) => d.score(s.timestamps[i]!, v));
+  const scores = s.values.map((v, i) => {
+    const sc = d.score(s.timestamps[i]!, v);
+    if (sc >= p.threshold && process.argv.includes("-c")) {
+      const w = f.windows.findIndex(([a, b]) => i >= a && i <= b);
+      const pos = w >= 0 ? ((i - f.windows[w]![0]) / (f.windows[w]![1] - f.windows[w]![0] + 1)).toFixed(2) : "FP";
+      console.log(`${f.rel} row ${i}/${s.values.length} ${d.cause} ${w >= 0 ? "win" + w : ""} ${pos}`);
+    }
+    return sc;
+  });
   return { rel: f.rel, windows: f.windows, scores };
 });
 const ms = performance.now() - t0;

@@ -1,45 +1,18 @@
 /**
- * Turning a raw nonconformity stream into a score in [0, 1].
- *
- * Conformal: the fraction of the last `size` raw values that the new one exceeds
- * (inductive conformal anomaly detection, Laxhammar and Falkman 2015).
- * Likelihood: Numenta's anomaly likelihood (Ahmad et al. 2017): the Gaussian tail
- * probability of a short moving average of the raw value under the distribution of the
- * raw value over a long window.
+ * Anomaly likelihood (Ahmad, Lavin, Purdy and Agha 2017, "Unsupervised real-time anomaly
+ * detection for streaming data", Neurocomputing 262): the Gaussian tail probability of a
+ * short moving average of a raw anomaly measure under the mean and variance of that measure
+ * over a long rolling window. The standard deviation is floored at `minSd` so that a
+ * near-noiseless series does not turn tiny deviations into certainties.
  */
 import { Ring, type RingState } from "./ring.ts";
-
-export class Conformal {
-  readonly history: Ring;
-  constructor(size: number, s?: RingState) {
-    this.history = s ? Ring.restore(s) : new Ring(size);
-  }
-
-  update(a: number): number {
-    const h = this.history;
-    let below = 0;
-    let equal = 0;
-    for (let i = 0; i < h.size; i++) {
-      const b = h.at(i);
-      if (b < a) below++;
-      else if (b === a) equal++;
-    }
-    const n = h.size;
-    h.push(a);
-    return n === 0 ? 0 : (below + 0.5 * equal) / n;
-  }
-
-  snapshot(): RingState {
-    return this.history.snapshot();
-  }
-}
 
 export interface LikelihoodState {
   short: RingState;
   long: RingState;
   sum: number;
   sumSq: number;
-  shortSum: number;
+  pushes: number;
 }
 
 export class Likelihood {
@@ -47,29 +20,30 @@ export class Likelihood {
   private readonly long: Ring;
   private sum = 0;
   private sumSq = 0;
-  private shortSum = 0;
+  private pushes = 0;
 
-  constructor(shortSize: number, longSize: number, s?: LikelihoodState, readonly ofAverages = false, readonly minSd = 0) {
+  constructor(
+    shortSize: number,
+    longSize: number,
+    readonly minSd: number,
+    s?: LikelihoodState,
+  ) {
     this.short = s ? Ring.restore(s.short) : new Ring(shortSize);
     this.long = s ? Ring.restore(s.long) : new Ring(longSize);
     if (s) {
       this.sum = s.sum;
       this.sumSq = s.sumSq;
-      this.shortSum = s.shortSum;
+      this.pushes = s.pushes;
     }
-  }
-
-  mean(): number {
-    return this.long.size ? this.sum / this.long.size : 0;
   }
 
   /** Returns 1 - tail probability of the short-term mean (near 1 = unlikely). */
   update(a: number): number {
     const sh = this.short;
-    if (sh.size === sh.cap) this.shortSum -= sh.at(sh.cap - 1);
     sh.push(a);
-    this.shortSum += a;
-    const avg = this.shortSum / sh.size;
+    let shortSum = 0;
+    for (let i = 0; i < sh.size; i++) shortSum += sh.at(i);
+    const avg = shortSum / sh.size;
     const lg = this.long;
     let out = 0;
     if (lg.size >= Math.min(lg.cap, 50)) {
@@ -83,15 +57,26 @@ export class Likelihood {
       this.sum -= old;
       this.sumSq -= old * old;
     }
-    const b = this.ofAverages ? avg : a;
-    lg.push(b);
-    this.sum += b;
-    this.sumSq += b * b;
+    lg.push(a);
+    this.sum += a;
+    this.sumSq += a * a;
+    // Re-add the running sums from the window now and then so rounding cannot drift
+    // over an endless stream (amortised O(1)).
+    if (++this.pushes >= lg.cap) {
+      this.pushes = 0;
+      this.sum = 0;
+      this.sumSq = 0;
+      for (let i = 0; i < lg.size; i++) {
+        const v = lg.at(i);
+        this.sum += v;
+        this.sumSq += v * v;
+      }
+    }
     return out;
   }
 
   snapshot(): LikelihoodState {
-    return { short: this.short.snapshot(), long: this.long.snapshot(), sum: this.sum, sumSq: this.sumSq, shortSum: this.shortSum };
+    return { short: this.short.snapshot(), long: this.long.snapshot(), sum: this.sum, sumSq: this.sumSq, pushes: this.pushes };
   }
 }
 

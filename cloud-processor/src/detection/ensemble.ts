@@ -1,52 +1,48 @@
-/** The default detector: KNN nonconformity, calibrated, with suppression after a detection. */
+/**
+ * The default detector (see cloud-processor/docs/detection.md): multi-scale k-NN novelty
+ * of the recent shape, each scale turned into an anomaly likelihood, plus spatial novelty
+ * (a value beyond the range seen so far), and a hold-off after each detection.
+ */
 import type { Detector, DetectorFactory, DetectorState } from "./detector.ts";
 import { KnnNcm, type KnnParams, type KnnState } from "./knn.ts";
-import { Conformal, Likelihood, type LikelihoodState } from "./calibrate.ts";
-import type { RingState } from "./ring.ts";
+import { Likelihood, type LikelihoodState } from "./calibrate.ts";
+import { ALERT_THRESHOLD } from "./threshold.ts";
 
 export interface EnsembleParams {
-  knn: KnnParams;
-  extra: KnnParams[];
-  calib: number;
-  likeShort: number;
-  likeLong: number;
-  mode: "conformal" | "likelihood" | "raw" | "ratio";
+  /** One k-NN novelty measure per time scale. */
+  scales: KnnParams[];
+  /** Anomaly likelihood: short averaging window, long reference window, floor of the sd (range units). */
+  likelihood: { short: number; long: number; minSd: number };
+  /** Spatial novelty: a value beyond the seen [min, max] by this fraction of the range scores 1. */
+  spatialTolerance: number;
+  /** Score at or above which a point is a detection (the alerting threshold). */
   threshold: number;
+  /** Points after a detection during which scores are halved (one alert per event). */
   holdoff: number;
+  /** Points scored 0 at the start of a series while the detector learns. */
   warmup: number;
-  logEps: number;
-  ofAverages: boolean;
-  minSd: number;
-  spatial: number;
 }
 
 export const DEFAULT_PARAMS: EnsembleParams = {
-  knn: { dim: 10, step: 1, ref: 2000, stride: 1, k: 1 },
-  extra: [{ dim: 10, step: 4, ref: 2000, stride: 2, k: 1 }],
-  calib: 300,
-  likeShort: 10,
-  likeLong: 1000,
-  mode: "likelihood",
-  threshold: 0.999,
-  holdoff: 100,
+  scales: [
+    { dim: 10, step: 1, ref: 2000, stride: 1, k: 1 },
+    { dim: 10, step: 4, ref: 2000, stride: 2, k: 1 },
+  ],
+  likelihood: { short: 10, long: 1000, minSd: 0.01 },
+  spatialTolerance: 0.05,
+  threshold: ALERT_THRESHOLD,
+  holdoff: 150,
   warmup: 150,
-  logEps: 0,
-  ofAverages: false,
-  minSd: 0.01,
-  spatial: 0.05,
 };
 
 interface EnsembleState {
-  kind: "ensemble";
+  kind: "fieldline-ensemble";
   version: 1;
   n: number;
   hold: number;
-  lo: number;
-  hi: number;
-  knn: KnnState;
-  conformal: RingState;
-  likelihood: LikelihoodState;
-  extra: Array<{ knn: KnnState; likelihood: LikelihoodState }>;
+  lo: number | null;
+  hi: number | null;
+  scales: Array<{ knn: KnnState; likelihood: LikelihoodState }>;
 }
 
 export class EnsembleDetector implements Detector {
@@ -54,57 +50,49 @@ export class EnsembleDetector implements Detector {
   private hold = 0;
   private lo = Infinity;
   private hi = -Infinity;
-  private readonly knn: KnnNcm;
-  private readonly conformal: Conformal;
-  private readonly likelihood: Likelihood;
-  private readonly extra: Array<{ knn: KnnNcm; likelihood: Likelihood }>;
+  private readonly scales: Array<{ knn: KnnNcm; likelihood: Likelihood }>;
+  /** Which part gave the last score ("spatial" or "scale<i>"); diagnostics, not state. */
+  cause = "";
 
   constructor(
     readonly p: EnsembleParams = DEFAULT_PARAMS,
     s?: EnsembleState,
   ) {
-    this.knn = new KnnNcm(p.knn, s?.knn);
-    this.conformal = new Conformal(p.calib, s?.conformal);
-    this.likelihood = new Likelihood(p.likeShort, p.likeLong, s?.likelihood, p.ofAverages, p.minSd);
-    this.extra = p.extra.map((kp, i) => ({
-      knn: new KnnNcm(kp, s?.extra[i]?.knn),
-      likelihood: new Likelihood(p.likeShort, p.likeLong, s?.extra[i]?.likelihood, p.ofAverages, p.minSd),
+    const l = p.likelihood;
+    this.scales = p.scales.map((kp, i) => ({
+      knn: new KnnNcm(kp, s?.scales[i]?.knn),
+      likelihood: new Likelihood(l.short, l.long, l.minSd, s?.scales[i]?.likelihood),
     }));
     if (s) {
       this.n = s.n;
       this.hold = s.hold;
-      this.lo = s.lo;
-      this.hi = s.hi;
+      this.lo = s.lo ?? Infinity;
+      this.hi = s.hi ?? -Infinity;
     }
   }
 
   score(_t: number, value: number): number {
     this.n++;
-    let spatial = 0;
-    if (this.p.spatial > 0 && this.n > 1) {
-      const margin = this.p.spatial * (this.hi - this.lo);
-      if (value > this.hi + margin || value < this.lo - margin) spatial = 1;
+    let s = 0;
+    this.cause = "";
+    if (this.n > 1) {
+      const margin = this.p.spatialTolerance * (this.hi - this.lo);
+      if (value > this.hi + margin || value < this.lo - margin) {
+        s = 1;
+        this.cause = "spatial";
+      }
     }
     if (value > this.hi) this.hi = value;
     if (value < this.lo) this.lo = value;
-    let a = this.knn.update(value);
-    if (Number.isNaN(a)) return 0;
-    if (this.p.logEps > 0) a = Math.log(a + this.p.logEps);
-    let s: number;
-    if (this.p.mode === "conformal") s = this.conformal.update(a);
-    else if (this.p.mode === "likelihood") s = this.likelihood.update(a);
-    else if (this.p.mode === "raw") s = Math.min(1, a);
-    else {
-      const m = this.likelihood.mean();
-      this.likelihood.update(a);
-      const r = m > 0 ? a / m : 0;
-      s = r / (r + 1);
-    }
-    for (const e of this.extra) {
-      const b = e.knn.update(value);
-      if (!Number.isNaN(b)) s = Math.max(s, e.likelihood.update(this.p.logEps > 0 ? Math.log(b + this.p.logEps) : b));
-    }
-    s = Math.max(s, spatial);
+    this.scales.forEach((sc, i) => {
+      const a = sc.knn.update(value);
+      if (Number.isNaN(a)) return;
+      const l = sc.likelihood.update(a);
+      if (l > s) {
+        s = l;
+        this.cause = `scale${i}`;
+      }
+    });
     if (this.n <= this.p.warmup) return 0;
     if (this.hold > 0) {
       this.hold--;
@@ -115,16 +103,14 @@ export class EnsembleDetector implements Detector {
 
   snapshot(): DetectorState {
     const s: EnsembleState = {
-      kind: "ensemble",
+      kind: "fieldline-ensemble",
       version: 1,
       n: this.n,
       hold: this.hold,
-      lo: this.lo,
-      hi: this.hi,
-      knn: this.knn.snapshot(),
-      conformal: this.conformal.snapshot(),
-      likelihood: this.likelihood.snapshot(),
-      extra: this.extra.map((e) => ({ knn: e.knn.snapshot(), likelihood: e.likelihood.snapshot() })),
+      // JSON has no Infinity: an empty range is stored as null
+      lo: Number.isFinite(this.lo) ? this.lo : null,
+      hi: Number.isFinite(this.hi) ? this.hi : null,
+      scales: this.scales.map((sc) => ({ knn: sc.knn.snapshot(), likelihood: sc.likelihood.snapshot() })),
     };
     return s as unknown as DetectorState;
   }
@@ -134,6 +120,9 @@ export function ensembleFactory(p: EnsembleParams = DEFAULT_PARAMS): DetectorFac
   return {
     name: "fieldline-ensemble",
     create: () => new EnsembleDetector(p),
-    restore: (s) => new EnsembleDetector(p, s as unknown as EnsembleState),
+    restore: (s) => {
+      if (s.kind !== "fieldline-ensemble" || s.version !== 1) throw new Error(`cannot restore detector state of kind ${s.kind} v${s.version}`);
+      return new EnsembleDetector(p, s as unknown as EnsembleState);
+    },
   };
 }

@@ -18,15 +18,14 @@ export interface KnnParams {
 export interface KnnState {
   raw: RingState;
   smooth: RingState;
-  sum: number;
-  min: number;
-  max: number;
+  /** null while no value has been seen (JSON has no Infinity). */
+  min: number | null;
+  max: number | null;
 }
 
 export class KnnNcm {
   private readonly raw: Ring;
   private readonly smooth: Ring;
-  private sum = 0;
   private min = Infinity;
   private max = -Infinity;
   private readonly best: Float64Array;
@@ -40,9 +39,8 @@ export class KnnNcm {
     this.raw = s ? Ring.restore(s.raw) : new Ring(p.step);
     this.smooth = s ? Ring.restore(s.smooth) : new Ring(p.ref + 2 * this.span);
     if (s) {
-      this.sum = s.sum;
-      this.min = s.min;
-      this.max = s.max;
+      this.min = s.min ?? Infinity;
+      this.max = s.max ?? -Infinity;
     }
     this.best = new Float64Array(p.k);
   }
@@ -50,13 +48,13 @@ export class KnnNcm {
   /** Adds a value; returns the nonconformity of the newest lag vector, or NaN while warming up. */
   update(x: number): number {
     const raw = this.raw;
-    if (raw.size === raw.cap) this.sum -= raw.at(raw.cap - 1);
     raw.push(x);
-    this.sum += x;
+    let sum = 0;
+    for (let i = 0; i < raw.size; i++) sum += raw.at(i);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     const v = this.smooth;
-    v.push(this.sum / raw.size);
+    v.push(sum / raw.size);
     const { dim, step, k, stride } = this.p;
     const span = this.span;
     const last = v.size - span; // oldest start age of a full reference vector
@@ -80,12 +78,12 @@ export class KnnNcm {
         best[j] = d;
       }
     }
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.sqrt(best[j]!);
-    return sum / k / range / Math.sqrt(dim);
+    let dist = 0;
+    for (let j = 0; j < k; j++) dist += Math.sqrt(best[j]!);
+    return dist / k / range / Math.sqrt(dim);
   }
 
   snapshot(): KnnState {
-    return { raw: this.raw.snapshot(), smooth: this.smooth.snapshot(), sum: this.sum, min: this.min, max: this.max };
+    return { raw: this.raw.snapshot(), smooth: this.smooth.snapshot(), min: Number.isFinite(this.min) ? this.min : null, max: Number.isFinite(this.max) ? this.max : null };
   }
 }
