@@ -1,27 +1,42 @@
 /**
  * authorizeForward: bounded output toward slow subscribers. When a subscriber's socket
  * already holds more than the configured bytes, further QoS 0 deliveries to it are dropped
- * (QoS 1/2 past a larger bound) and counted; a subscriber that stops reading altogether is
- * cut off by Aedes' drainTimeout. Runs once per delivery, so it only reads one number.
+ * (QoS 1/2 past a larger bound) and counted, so nobody waits for it (see
+ * limits/write-buffer.ts). A subscriber that stays over its bound for drainTimeoutMs is
+ * disconnected. Runs once per delivery, so it reads one number in the common case.
  */
 import type { AedesPublishPacket, Client } from "aedes";
 import type { HookContext } from "./context.ts";
 
 export function makeAuthorizeForward(ctx: HookContext) {
-  const { subscriberBufferBytes, subscriberBufferBytesQos } = ctx.limits;
+  const { subscriberBufferBytes, subscriberBufferBytesQos, drainTimeoutMs } = ctx.limits;
   const drops0 = ctx.metrics.slowSubscriberDrops.labels({ qos: "0" });
   const drops1 = ctx.metrics.slowSubscriberDrops.labels({ qos: "1+" });
+  const behindSince = new WeakMap<Client, number>();
+
+  function drop(client: Client): null {
+    const now = Date.now();
+    const since = behindSince.get(client);
+    if (since === undefined) behindSince.set(client, now);
+    else if (drainTimeoutMs > 0 && now - since > drainTimeoutMs) {
+      ctx.log.info({ client: client.id }, "subscriber behind for too long; disconnecting");
+      client.close();
+    }
+    return null;
+  }
+
   return function authorizeForward(client: Client, packet: AedesPublishPacket): AedesPublishPacket | null {
     const buffered = (client.conn as { writableLength?: number }).writableLength ?? 0;
-    if (packet.qos === 0) {
-      if (buffered > subscriberBufferBytes) {
+    if (buffered > subscriberBufferBytes) {
+      if (packet.qos === 0) {
         drops0.inc();
-        return null;
+        return drop(client);
       }
-    } else if (buffered > subscriberBufferBytesQos) {
-      drops1.inc();
-      return null;
-    }
+      if (buffered > subscriberBufferBytesQos) {
+        drops1.inc();
+        return drop(client);
+      }
+    } else if (buffered === 0) behindSince.delete(client);
     return packet;
   };
 }
