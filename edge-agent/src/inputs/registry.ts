@@ -10,6 +10,7 @@ import { SerialFramesSource } from "./serial-frames/source";
 import { nmeaSchema } from "./nmea/config";
 import { NmeaSource } from "./nmea/source";
 import { modbusRtuSchema } from "./modbus/config";
+import { ModbusRtuSource } from "./modbus/source";
 import { gpioInputSchema } from "./gpio/config";
 import { GpioInputSource } from "./gpio/source";
 
@@ -27,16 +28,10 @@ function kind<S extends z.ZodObject>(
   return { schema, create: (cfg, deps) => create(schema.parse(cfg), deps) };
 }
 
-function pending(name: string): () => never {
-  return () => {
-    throw new Error(`input "${name}" is not available in this build`);
-  };
-}
-
 export const inputRegistry: Record<string, InputKind> = {
   "serial-frames": kind(serialFramesSchema, (cfg, deps) => new SerialFramesSource(cfg, deps)),
   nmea: kind(nmeaSchema, (cfg, deps) => new NmeaSource(cfg, deps)),
-  "modbus-rtu": kind(modbusRtuSchema, pending("modbus-rtu")),
+  "modbus-rtu": kind(modbusRtuSchema, (cfg, deps) => new ModbusRtuSource(cfg, deps)),
   gpio: kind(gpioInputSchema, (cfg, deps) => new GpioInputSource(cfg, deps)),
 };
 

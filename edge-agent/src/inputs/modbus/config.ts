@@ -45,6 +45,14 @@ export const modbusRtuSchema = z
       .max(5)
       .default(1)
       .describe("Retries after a timeout or CRC error"),
+    silentPollMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(1000)
+      .describe(
+        "After a timeout, a unit's reads wait at least this long (a dead unit cannot hold the bus)",
+      ),
     maxRegisters: z
       .number()
       .int()
