@@ -16,6 +16,17 @@ export class PayloadError extends Error {
   ) {
     super(message);
   }
+
+  /** A PayloadError for a decode report, without the cost of a stack trace (see FrameError.report). */
+  static report(reason: PayloadErrorReason, message: string): PayloadError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new PayloadError(reason, message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: PayloadError };
@@ -70,7 +81,7 @@ function describe(value: unknown): string {
 }
 
 function fail(reason: PayloadErrorReason, message: string): { ok: false; error: PayloadError } {
-  return { ok: false, error: new PayloadError(reason, message) };
+  return { ok: false, error: PayloadError.report(reason, message) };
 }
 
 function formatIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {

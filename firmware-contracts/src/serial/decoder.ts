@@ -89,7 +89,7 @@ export class FrameDecoder {
     head.set(chunk.subarray(start, start + head.length - this.len), this.len);
     results.push(
       this.error(
-        new FrameError(
+        FrameError.report(
           "oversize",
           `frame exceeds ${this.buf.length} B on the wire (limit ${this.maxFrameBytes} B decoded); skipped to the next 0x00`,
           head,
@@ -101,13 +101,13 @@ export class FrameDecoder {
   }
 
   private finish(): FrameResult {
-    const wire = this.buf.slice(0, this.len);
+    const wire = this.buf.subarray(0, this.len); // parseFrame copies it on failure
     const n = cobsDecodeInto(this.buf, this.len, this.scratch);
     if (n < 0) {
-      return this.error(new FrameError("cobs", `invalid COBS: a code byte runs past the end of the frame`, wire));
+      return this.error(FrameError.report("cobs", "invalid COBS: a code byte runs past the end of the frame", wire.slice()));
     }
     if (n > this.maxFrameBytes) {
-      return this.error(new FrameError("oversize", `frame is ${n} B, limit ${this.maxFrameBytes} B`, wire));
+      return this.error(FrameError.report("oversize", `frame is ${n} B, limit ${this.maxFrameBytes} B`, wire.slice()));
     }
     const result = parseFrame(this.scratch.subarray(0, n), wire);
     if (result.ok) this.c.frames++;

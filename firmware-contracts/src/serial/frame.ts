@@ -47,6 +47,20 @@ export class FrameError extends Error {
   ) {
     super(message);
   }
+
+  /**
+   * A FrameError for a decoder report: same object, no stack trace. A bad frame is a fact about
+   * the input, not the code, and capturing a stack costs more than decoding a good frame.
+   */
+  static report(reason: FrameErrorReason, message: string, bytes: Uint8Array, header?: FrameError["header"]): FrameError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new FrameError(reason, message, bytes, header);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
 }
 
 export type FrameResult = { ok: true; frame: Frame } | { ok: false; error: FrameError };
@@ -97,7 +111,7 @@ export function encodeFrame<T extends FrameType>(frame: { type: T; seq: number; 
 
 /**
  * Checks and decodes one frame already stripped of COBS (`raw`); `wire` is what was received,
- * kept on errors for logging. Never throws.
+ * copied into the error on failure for logging. Never throws.
  */
 export function parseFrame(raw: Uint8Array, wire: Uint8Array): FrameResult {
   if (raw.length < MIN_FRAME_BYTES) {
@@ -148,7 +162,7 @@ function fail(
   wire: Uint8Array,
   header?: FrameError["header"],
 ): { ok: false; error: FrameError } {
-  return { ok: false, error: new FrameError(reason, message, wire, header) };
+  return { ok: false, error: FrameError.report(reason, message, wire.slice(), header) };
 }
 
 function hex8(n: number): string {
