@@ -38,6 +38,11 @@ export function parseCsv(text: string, column: number, file = "<csv>"): CsvSerie
   return { times: Float64Array.from(times), values: Float64Array.from(values) };
 }
 
+/** A replay file that cannot be read: configuration, reported at start. */
+export class ReplayFileError extends Error {
+  override name = "ReplayFileError";
+}
+
 /** Loads each file once per run, however many series replay it. */
 export class CsvCache {
   private readonly files = new Map<string, CsvSeries>();
@@ -46,7 +51,17 @@ export class CsvCache {
     const key = `${column}\u0000${file}`;
     let series = this.files.get(key);
     if (!series) {
-      series = parseCsv(readFileSync(file, "utf8"), column, file);
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (err) {
+        throw new ReplayFileError(`replay file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      try {
+        series = parseCsv(text, column, file);
+      } catch (err) {
+        throw new ReplayFileError((err as Error).message);
+      }
       this.files.set(key, series);
     }
     return series;
