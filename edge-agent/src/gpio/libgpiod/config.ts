@@ -2,7 +2,7 @@ import { z } from "zod";
 
 export const libgpiodSchema = z
   .object({
-    type: z.literal("libgpiod"),
+    type: z.literal("libgpiod").describe("GPIO backend"),
     chip: z
       .string()
       .min(1)

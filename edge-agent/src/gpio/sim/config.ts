@@ -2,7 +2,7 @@ import { z } from "zod";
 
 export const simGpioSchema = z
   .object({
-    type: z.literal("sim"),
+    type: z.literal("sim").describe("GPIO backend"),
     socket: z
       .string()
       .min(1)

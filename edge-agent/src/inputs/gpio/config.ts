@@ -3,7 +3,7 @@ import { inputId, sensorId } from "../common";
 
 export const gpioInputSchema = z
   .object({
-    type: z.literal("gpio"),
+    type: z.literal("gpio").describe("Input kind"),
     id: inputId,
     lines: z
       .array(
@@ -12,7 +12,10 @@ export const gpioInputSchema = z
           line: z
             .union([z.number().int().min(0), z.string().min(1)])
             .describe("Line offset or line name on the chip"),
-          edge: z.enum(["rising", "falling", "both"]).default("both"),
+          edge: z
+            .enum(["rising", "falling", "both"])
+            .default("both")
+            .describe("Which debounced changes of the (activeLow-adjusted) level are reported"),
           debounceMs: z
             .number()
             .min(0)
@@ -22,7 +25,8 @@ export const gpioInputSchema = z
           activeLow: z.boolean().default(false).describe("Report 1 when the line is low"),
         }),
       )
-      .min(1),
+      .min(1)
+      .describe("Lines to watch; each reports 0/1 readings"),
   })
   .describe("Digital inputs on the agent's GPIO chip, debounced");
 

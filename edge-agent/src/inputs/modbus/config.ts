@@ -13,7 +13,7 @@ export const modbusPointSchema = z.object({
     .min(0)
     .max(65535)
     .describe("Register address (0-based, as on the wire)"),
-  type: z.enum(registerTypes).default("u16"),
+  type: z.enum(registerTypes).default("u16").describe("u16/i16: one register; u32/i32/f32: two"),
   wordOrder: z
     .enum(["big", "little"])
     .default("big")
@@ -21,7 +21,7 @@ export const modbusPointSchema = z.object({
       '32-bit types: "big" = high word in the lower register (Modbus convention), "little" = swapped',
     ),
   scale: z.number().default(1).describe("value = raw * scale + offset"),
-  offset: z.number().default(0),
+  offset: z.number().default(0).describe("Added after scaling"),
   everyMs: z.number().int().min(10).default(1000).describe("Poll period"),
   priority: z
     .enum(["safety", "normal", "low"])
@@ -31,12 +31,15 @@ export const modbusPointSchema = z.object({
 
 export const modbusRtuSchema = z
   .object({
-    type: z.literal("modbus-rtu"),
+    type: z.literal("modbus-rtu").describe("Input kind"),
     id: inputId,
     path: serialPath,
-    baudRate: z.number().int().positive().default(9600),
+    baudRate: z.number().int().positive().default(9600).describe("Bus speed"),
     parity: z.enum(["none", "even", "odd"]).default("even").describe("Modbus RTU default is 8E1"),
-    stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
+    stopBits: z
+      .union([z.literal(1), z.literal(2)])
+      .default(1)
+      .describe("2 when parity is none (RTU wants 11-bit characters)"),
     timeoutMs: z.number().int().min(5).default(300).describe("Response timeout per request"),
     retries: z
       .number()
@@ -60,7 +63,10 @@ export const modbusRtuSchema = z
       .max(125)
       .default(64)
       .describe("Most registers merged into one read"),
-    points: z.array(modbusPointSchema).min(1),
+    points: z
+      .array(modbusPointSchema)
+      .min(1)
+      .describe("Registers to poll; contiguous ones of a unit are read together"),
     reopen: reopenSchema,
   })
   .describe(

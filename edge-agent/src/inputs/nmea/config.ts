@@ -3,7 +3,7 @@ import { inputId, reopenSchema, serialPath, sensorId } from "../common";
 
 export const nmeaSchema = z
   .object({
-    type: z.literal("nmea"),
+    type: z.literal("nmea").describe("Input kind"),
     id: inputId,
     path: serialPath,
     baudRate: z.number().int().positive().default(4800).describe("NMEA 0183 default is 4800 baud"),

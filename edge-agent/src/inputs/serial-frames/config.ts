@@ -3,7 +3,7 @@ import { inputId, reopenSchema, serialPath } from "../common";
 
 export const serialFramesSchema = z
   .object({
-    type: z.literal("serial-frames"),
+    type: z.literal("serial-frames").describe("Input kind"),
     id: inputId,
     path: serialPath,
     baudRate: z.number().int().positive().default(115200).describe("UART speed"),
@@ -18,7 +18,7 @@ export const serialFramesSchema = z
       .enum(["host", "mcu"])
       .default("host")
       .describe(
-        'Event time of readings: "host" = host clock at frame arrival; "mcu" = MCU ms-since-boot anchored to the host clock at the first frame after hello',
+        'Event time of readings: "host" = host clock when the frame arrived; "mcu" = the MCU\'s ms-since-boot, anchored to the host clock (see docs/inputs.md)',
       ),
     reopen: reopenSchema,
   })
