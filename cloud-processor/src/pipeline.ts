@@ -13,6 +13,7 @@ import type { DeadLetterStore } from "./ingest/dead-letter.ts";
 import type { Deduper } from "./ingest/dedupe.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RulesService } from "./rules-service.ts";
+import { seriesKey } from "./sinks/line-protocol.ts";
 import type { Point } from "./sinks/sink.ts";
 
 export interface PipelineParts {
@@ -36,6 +37,8 @@ export class Pipeline {
   private readonly lastLogged = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
   private readonly sites = new Map<string, string>();
+  /** `site/device` -> sensor -> line-protocol series key. */
+  private readonly seriesKeys = new Map<string, Map<string, string>>();
 
   constructor(private readonly p: PipelineParts) {}
 
@@ -89,6 +92,7 @@ export class Pipeline {
     const { detectors, anomalies, rules, alert, metrics } = this.p;
     const out: Point[] = new Array(msg.readings.length);
     let nonFinite = 0;
+    const keys = this.seriesOf(site, msg.device);
     for (let i = 0; i < msg.readings.length; i++) {
       const rd = msg.readings[i]!;
       const fields: Record<string, number> = {};
@@ -108,11 +112,29 @@ export class Pipeline {
       if (rules && alert) {
         for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
       }
-      out[i] = { measurement: "telemetry", tags: { site, device: msg.device, sensor: rd.sensor }, fields, t: rd.t };
+      const tags = { device: msg.device, sensor: rd.sensor, site };
+      let series = keys.get(rd.sensor);
+      if (series === undefined) {
+        series = seriesKey("telemetry", tags);
+        keys.set(rd.sensor, series);
+      }
+      out[i] = { measurement: "telemetry", tags, fields, t: rd.t, series };
     }
     metrics.readings.inc(msg.readings.length);
     if (nonFinite) metrics.nonFinite.inc(nonFinite);
     return out;
+  }
+
+  /** The line-protocol series keys of one (site, device), by sensor. */
+  private seriesOf(site: string, device: string): Map<string, string> {
+    const k = site + "/" + device;
+    let bySensor = this.seriesKeys.get(k);
+    if (!bySensor) {
+      if (this.seriesKeys.size >= 100_000) this.seriesKeys.clear();
+      bySensor = new Map();
+      this.seriesKeys.set(k, bySensor);
+    }
+    return bySensor;
   }
 
   private reject(topic: string, payload: Uint8Array, reason: string, message: string): Promise<void> {

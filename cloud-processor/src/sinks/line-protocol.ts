@@ -6,13 +6,32 @@ import type { Point } from "./sink.ts";
 
 const measurementEscape = /[, \\]/g;
 const keyEscape = /[,= \\]/g;
+const needsKeyEscape = /[,= \\]/;
 
 function escMeasurement(s: string): string {
   return s.replace(measurementEscape, (c) => "\\" + c);
 }
 
+/** Ids (ID_PATTERN) never need escaping; test first, replace only when needed (hot path). */
 function escKey(s: string): string {
-  return s.replace(keyEscape, (c) => "\\" + c);
+  return needsKeyEscape.test(s) ? s.replace(keyEscape, (c) => "\\" + c) : s;
+}
+
+/** Measurement and tags (sorted, escaped) in line protocol: the series part of a line. */
+export function seriesKey(measurement: string, tags: Record<string, string>): string {
+  const keys = Object.keys(tags);
+  if (!isSorted(keys)) keys.sort();
+  let prefix = escMeasurement(measurement);
+  for (const k of keys) {
+    const v = tags[k]!;
+    if (v !== "") prefix += `,${escKey(k)}=${escKey(v)}`;
+  }
+  return prefix;
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
 }
 
 /** Formats one float field value; the caller has already kept non-finite values out. */
@@ -22,14 +41,10 @@ function formatFloat(v: number): string {
 
 /** One line; tags sorted by key (InfluxDB's own order, which also makes lines comparable). */
 export function toLine(p: Point): string {
-  let line = escMeasurement(p.measurement);
-  for (const k of Object.keys(p.tags).sort()) {
-    const v = p.tags[k]!;
-    if (v === "") continue;
-    line += `,${escKey(k)}=${escKey(v)}`;
-  }
+  let line = p.series ?? seriesKey(p.measurement, p.tags);
   let sep = " ";
-  for (const [k, v] of Object.entries(p.fields)) {
+  for (const k in p.fields) {
+    const v = p.fields[k]!;
     if (!Number.isFinite(v)) continue;
     line += `${sep}${escKey(k)}=${formatFloat(v)}`;
     sep = ",";

@@ -12,6 +12,11 @@ export interface Point {
   fields: Record<string, number>;
   /** Event time, integer milliseconds since the Unix epoch. */
   t: number;
+  /**
+   * Optional: measurement and tags already in line protocol (see `seriesKey`), for producers
+   * that emit many points of one series; saves re-escaping them per point.
+   */
+  series?: string;
 }
 
 export interface Sink {

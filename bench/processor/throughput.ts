@@ -1,0 +1,127 @@
+/**
+ * Readings per second on one core through decode, validate, dedupe, detect and sink, in one
+ * process (no network): the Pipeline fed pre-encoded CBOR telemetry, points going through
+ * the SinkWriter into the file sink (fsync per batch). Stages are measured cumulatively so
+ * the cost of each shows.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodePayload, encodePayload, topics, type Telemetry } from "@fieldline/firmware-contracts";
+import { pino } from "pino";
+import { AnomalyAlerts } from "../../cloud-processor/src/alerts/anomaly.ts";
+import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "../../cloud-processor/src/detection/index.ts";
+import { DetectorBank } from "../../cloud-processor/src/detectors/bank.ts";
+import { DeadLetterStore } from "../../cloud-processor/src/ingest/dead-letter.ts";
+import { Deduper } from "../../cloud-processor/src/ingest/dedupe.ts";
+import { Metrics } from "../../cloud-processor/src/metrics.ts";
+import { Pipeline } from "../../cloud-processor/src/pipeline.ts";
+import { FileSink } from "../../cloud-processor/src/sinks/file.ts";
+import { SinkWriter } from "../../cloud-processor/src/sinks/writer.ts";
+
+export interface Message {
+  topic: string;
+  payload: Uint8Array;
+}
+
+/** `devices` devices x `perDevice` messages of `readings` readings (4 sensors), interleaved. */
+export function makeMessages(devices: number, perDevice: number, readings: number): Message[] {
+  const out: Message[] = [];
+  for (let seq = 0; seq < perDevice; seq++) {
+    for (let d = 0; d < devices; d++) {
+      const device = `dev-${d}`;
+      const msg: Telemetry = {
+        v: 1,
+        device,
+        boot: "b0",
+        seq,
+        readings: Array.from({ length: readings }, (_, i) => {
+          const k = seq * readings + i;
+          return { sensor: `s${i % 4}`, t: 1_700_000_000_000 + k * 1000, value: 20 + 5 * Math.sin(k / 40) + (k % 7) * 0.01 };
+        }),
+      };
+      out.push({ topic: topics.telemetry({ site: "bench", device }), payload: encodePayload("telemetry", msg) });
+    }
+  }
+  return out;
+}
+
+export interface StageResult {
+  stage: string;
+  readings: number;
+  /** Wall time. */
+  seconds: number;
+  readingsPerSec: number;
+  /** Process CPU time (user + system), and readings per CPU second: "per core". */
+  cpuSeconds: number;
+  readingsPerCpuSec: number;
+}
+
+function measure<T>(fn: () => T): { value: T; seconds: number; cpuSeconds: number } {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const value = fn();
+  const c = process.cpuUsage(c0);
+  return { value, seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
+async function measureAsync(fn: () => Promise<void>): Promise<{ seconds: number; cpuSeconds: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { seconds: (performance.now() - t0) / 1000, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
+function result(stage: string, readings: number, m: { seconds: number; cpuSeconds: number }): StageResult {
+  return { stage, readings, seconds: m.seconds, readingsPerSec: readings / m.seconds, cpuSeconds: m.cpuSeconds, readingsPerCpuSec: readings / m.cpuSeconds };
+}
+
+const log = pino({ level: "silent" });
+
+async function runPipeline(msgs: Message[], readingsPerMsg: number, detector: DetectorFactory | undefined, stage: string): Promise<StageResult> {
+  const dir = await mkdtemp(join(tmpdir(), "fl-bench-"));
+  const writer = new SinkWriter(new FileSink({ path: join(dir, "points.lp"), fsync: true }), { maxBatchPoints: 20_000, maxBufferedPoints: 1e9, retryInitialMs: 10, retryMaxMs: 100 }, log);
+  const dead = new DeadLetterStore(join(dir, "dead.jsonl"));
+  await writer.start();
+  await dead.start();
+  const p = new Pipeline({
+    dedupe: new Deduper(),
+    deadLetters: dead,
+    write: (pts) => writer.enqueue(pts),
+    metrics: new Metrics({ defaults: false }),
+    log,
+    detectors: detector ? new DetectorBank(detector, join(dir, "det.json"), log) : undefined,
+    anomalies: detector ? new AnomalyAlerts(ALERT_THRESHOLD, 60_000) : undefined,
+    alert: () => {},
+  });
+  const m = await measureAsync(async () => {
+    const pending: Promise<void>[] = [];
+    for (const m of msgs) pending.push(p.handle(m.topic, m.payload));
+    await Promise.all(pending);
+  });
+  await writer.stop();
+  await dead.stop();
+  await rm(dir, { recursive: true, force: true });
+  return result(stage, msgs.length * readingsPerMsg, m);
+}
+
+export async function throughput(opts: { devices: number; perDevice: number; readings: number }): Promise<StageResult[]> {
+  const msgs = makeMessages(opts.devices, opts.perDevice, opts.readings);
+  const n = msgs.length * opts.readings;
+  const results: StageResult[] = [];
+  // Warm-up: JIT the decode path.
+  for (const m of msgs.slice(0, 200)) decodePayload("telemetry", m.payload);
+  results.push(result("decode + validate", n, measure(() => msgs.forEach((m) => decodePayload("telemetry", m.payload)))));
+  const dd = new Deduper();
+  const dedupe = measure(() => {
+    for (const m of msgs) {
+      const r = decodePayload("telemetry", m.payload);
+      if (r.ok) dd.check(r.value.device, r.value.boot, r.value.seq);
+    }
+  });
+  results.push(result("decode + validate + dedupe", n, dedupe));
+  results.push(await runPipeline(msgs, opts.readings, undefined, "decode + validate + dedupe + file sink (fsync)"));
+  results.push(await runPipeline(msgs, opts.readings, defaultDetector, `... + detect (${defaultDetector.name})`));
+  return results;
+}
