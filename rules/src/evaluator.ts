@@ -1,3 +1,4 @@
+import type { LeafEngine } from "./conditions/leaf.ts";
 import { MinHeap } from "./heap.ts";
 import { renderMessage } from "./message.ts";
 import { newState, Phase, prepareRule, type RuleRuntime, type RuleState } from "./runtime.ts";
@@ -34,7 +35,16 @@ export interface EvaluatorStats {
 /** @internal Per-device routing: readings of one sensor go to these (state, leaves) pairs. */
 export interface Slot {
   lastT: number;
-  bindings: { st: RuleState; leaves: number[] }[];
+  bindings: Binding[];
+}
+/** @internal A rule state and which of its leaves listen to one sensor; `leaf`/`ls`/`index`
+ *  are set when exactly one does (the fast path). */
+export interface Binding {
+  readonly st: RuleState;
+  readonly leaves: number[];
+  readonly leaf: LeafEngine | undefined;
+  readonly lstate: unknown;
+  readonly index: number;
 }
 /** @internal */
 export interface DeviceEntry {
@@ -116,33 +126,41 @@ export class Evaluator {
     }
     slot.lastT = r.t;
     const bindings = slot.bindings;
+    const t = r.t;
     for (let b = 0; b < bindings.length; b++) {
-      const { st, leaves } = bindings[b]!;
-      if (r.t < st.now) {
+      const bd = bindings[b]!;
+      const st = bd.st;
+      if (t < st.now) {
         stats.lateForRule++;
         continue;
       }
       stats.evaluations++;
-      if (st.next <= r.t) this.tick(st, r.t, out);
-      st.now = r.t;
+      if (st.next <= t) this.tick(st, t, out);
+      st.now = t;
       const rt = st.rt;
       let changed = -1;
-      for (let k = 0; k < leaves.length; k++) {
-        const i = leaves[k]!;
-        if (rt.leaves[i]!.push(st.ls[i], r) && changed < 0) changed = i;
+      if (bd.leaf !== undefined) {
+        // One leaf of this rule listens to the sensor (the common case).
+        if (bd.leaf.push(bd.lstate, r)) changed = bd.index;
+      } else {
+        const leaves = bd.leaves;
+        for (let k = 0; k < leaves.length; k++) {
+          const i = leaves[k]!;
+          if (rt.leaves[i]!.push(st.ls[i], r) && changed < 0) changed = i;
+        }
       }
       if (rt.event) {
-        if (changed >= 0) this.emit(st, "fired", r.t, [r], out);
+        if (changed >= 0) this.emit(st, "fired", t, [r], out);
         continue;
       }
       const phase = st.phase;
       if (changed >= 0 || !st.primed) {
         st.primed = true;
-        const cond = rt.tree(st.ls);
+        const cond = rt.single ? changed >= 0 !== st.cond : rt.tree(st.ls);
         if (cond !== st.cond) {
           const cause =
             changed >= 0 ? rt.leaves[changed]!.cause(st.ls[changed], st.device, r) : [r];
-          this.flip(st, cond, r.t, cause, out);
+          this.flip(st, cond, t, cause, out);
         }
       }
       if (rt.timedLeaves.length > 0 || phase !== st.phase) this.schedule(st);
@@ -235,7 +253,12 @@ export class Evaluator {
       st.rt.leaves.forEach((l, i) => {
         if (l.sensor === undefined || l.sensor === sensor) leaves.push(i);
       });
-      if (leaves.length > 0) bindings.push({ st, leaves });
+      if (leaves.length === 0) continue;
+      if (st.rt.leaves.length === 1) bindings.push(st);
+      else if (leaves.length === 1) {
+        const i = leaves[0]!;
+        bindings.push({ st, leaves, leaf: st.rt.leaves[i], lstate: st.ls[i], index: i });
+      } else bindings.push({ st, leaves, leaf: undefined, lstate: undefined, index: -1 });
     }
     const slot: Slot = { lastT: -Infinity, bindings };
     dev.slots.set(sensor, slot);
@@ -336,7 +359,7 @@ export class Evaluator {
       t,
       severity: rule.severity,
       actions: kind === "fired" ? rule.actions : rule.clearActions,
-      cause: cause.map((c) => ({ device: c.device, sensor: c.sensor, t: c.t, value: c.value })),
+      cause, // the readings themselves: push() keeps references and never mutates them
     };
     if (rule.message !== undefined) tr.message = renderMessage(rule, st.device, kind, t, cause);
     this.stats_.transitions++;

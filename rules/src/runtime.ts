@@ -10,6 +10,8 @@ export interface RuleRuntime {
   leaves: LeafEngine[];
   timedLeaves: number[];
   tree: Tree;
+  /** The condition is one threshold/rate/stale leaf: its value is the condition. */
+  single: boolean;
   /** Deadband rules report each change as a `fired` event and have no active state. */
   event: boolean;
   inScope: (d: DeviceInfo) => boolean;
@@ -25,6 +27,7 @@ export function prepareRule(rule: Rule, index: number): RuleRuntime {
     leaves,
     timedLeaves: leaves.flatMap((l, i) => (l.timed ? [i] : [])),
     tree,
+    single: leaves.length === 1 && isLeaf(rule.when),
     event: rule.when.kind === "deadband",
     inScope: compileScope(rule.scope),
     fingerprint: JSON.stringify([rule.when, rule.forMs, rule.clearForMs]),
@@ -32,6 +35,8 @@ export function prepareRule(rule: Rule, index: number): RuleRuntime {
 }
 
 /** inactive -> pending (waiting `for`) -> active -> clearing (waiting `clear_for`) -> inactive */
+const LEAF_0 = [0];
+
 export const Phase = { Inactive: 0, Pending: 1, Active: 2, Clearing: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
@@ -51,11 +56,27 @@ export class RuleState {
   next = Infinity;
   /** Deadline under which this state currently sits in the evaluator's heap. */
   heapKey = Infinity;
+  /** Binding fields (see evaluator Slot): a single-leaf rule state routes readings itself,
+   *  which saves a separate binding object per state. */
+  readonly st: RuleState = this;
+  readonly leaves: number[] = LEAF_0;
+  readonly index = 0;
+  leaf: LeafEngine | undefined;
+  lstate: unknown;
   constructor(
     readonly rt: RuleRuntime,
     readonly device: string,
     readonly ls: unknown[],
-  ) {}
+  ) {
+    this.leaf = rt.leaves.length === 1 ? rt.leaves[0] : undefined;
+    this.lstate = ls[0];
+  }
+
+  /** Replaces a leaf's state (restore). */
+  setLeaf(i: number, s: unknown): void {
+    this.ls[i] = s;
+    if (i === 0) this.lstate = s;
+  }
 
   computeNext(): number {
     let n = this.phaseDeadline;
@@ -74,4 +95,8 @@ export function newState(rt: RuleRuntime, device: string, since: number): RuleSt
     device,
     rt.leaves.map((l) => l.init(since)),
   );
+}
+
+function isLeaf(c: Rule["when"]): boolean {
+  return c.kind === "threshold" || c.kind === "rate" || c.kind === "stale";
 }

@@ -76,7 +76,6 @@ export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
   ev.start = snap.start;
   for (const d of snap.devices) {
     const dev = ev.addDevice(d.id, snap.start);
-    for (const [sensor, lastT] of d.sensors) ev.addSlot(dev, sensor).lastT = lastT;
     const saved = new Map(d.states.filter((s) => same.has(s.rule)).map((s) => [s.rule, s]));
     for (const st of dev.states) {
       const s = saved.get(st.rt.rule.id);
@@ -87,11 +86,11 @@ export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
       st.cond = s.cond;
       st.primed = s.primed;
       st.cause = s.cause ? s.cause.map((c) => ({ ...c })) : null;
-      st.rt.leaves.forEach((l, i) => {
-        st.ls[i] = l.load(s.leaves[i]);
-      });
+      st.rt.leaves.forEach((l, i) => st.setLeaf(i, l.load(s.leaves[i])));
       ev.schedule(st);
     }
+    // Slots hold references to leaf states: create them after the states are loaded.
+    for (const [sensor, lastT] of d.sensors) ev.addSlot(dev, sensor).lastT = lastT;
   }
   ev.begin(snap.start); // creates expected devices the snapshot did not have yet
 }

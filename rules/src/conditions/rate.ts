@@ -4,7 +4,8 @@ import type { LeafEngine } from "./leaf.ts";
 
 /**
  * Readings inside the window, oldest first, as parallel arrays with a moving head
- * (amortised O(1) push and expiry; compacted when half is dead).
+ * (amortised O(1) push and expiry; compacted when half is dead, so memory stays within
+ * twice the readings of one window).
  */
 interface State {
   on: boolean;
@@ -31,9 +32,10 @@ export function rateEngine(c: Extract<Condition, { kind: "rate" }>): LeafEngine<
       const from = r.t - windowMs;
       let h = s.head;
       while (s.ts[h]! < from) h++;
-      if (h > 32 && h * 2 > s.ts.length) {
-        s.ts = s.ts.slice(h);
-        s.vs = s.vs.slice(h);
+      if (h > 0 && h * 2 >= s.ts.length) {
+        // At least half is dead: drop it (copies at most as many as were dropped).
+        s.ts.splice(0, h);
+        s.vs.splice(0, h);
         h = 0;
       }
       s.head = h;
