@@ -11,6 +11,7 @@ import type { FaultEvent, RunSummary } from "./run/runner";
 import { buildFleet } from "./run/fleet";
 import { planInjections } from "./inject/plan";
 import { SpecError, loadSpec } from "./spec/load";
+import { specReference } from "./spec/doc";
 import { ReplayFileError } from "./sources/csv";
 import { createStoreReader, storeReaders } from "./store/registry";
 import { createTransport } from "./transports/registry";
@@ -24,6 +25,7 @@ const HELP = `fieldline-sim: simulated device fleets with ground truth
 Usage:
   fieldline-sim run --spec FLEET.yaml [options]     send a fleet, write the ground truth
   fieldline-sim check --spec FLEET.yaml             validate a spec and show what it makes
+  fieldline-sim spec-reference                      print the spec reference (Markdown) from the schema
   fieldline-sim verify --truth TRUTH.jsonl --store KIND --target PATH|URL [options]
                                                     compare a database with the ground truth
 
@@ -197,7 +199,12 @@ async function verifyCmd(argv: string[]): Promise<number> {
   return report.ok ? 0 : 1;
 }
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { run, check, verify: verifyCmd };
+async function reference(): Promise<number> {
+  process.stdout.write(specReference() + "\n");
+  return 0;
+}
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = { run, check, verify: verifyCmd, "spec-reference": reference };
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

@@ -2,6 +2,7 @@ export * from "./random";
 export * from "./duration";
 export * from "./spec/schema";
 export * from "./spec/load";
+export { specReference } from "./spec/doc";
 export type { SourceSpec } from "./spec/sources";
 export type { InjectionSpec, AnomalySpec, FaultSpec } from "./spec/injections";
 export type { TransportSpec, MqttTransportSpec, SerialTransportSpec } from "./spec/transports";

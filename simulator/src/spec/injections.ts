@@ -33,7 +33,7 @@ export const anomalySchemas = {
   drift: z.object({
     type: z.literal("drift"),
     ...anomalyTargets,
-    duration: positiveDuration,
+    duration: positiveDuration.describe("Length of the drift; values return to normal after it."),
     ratePerHour: z.number().describe("Added per hour since the start of the window."),
   }),
   stuck: z.object({
@@ -49,7 +49,7 @@ export const anomalySchemas = {
   noiseBurst: z.object({
     type: z.literal("noiseBurst"),
     ...anomalyTargets,
-    duration: positiveDuration,
+    duration: positiveDuration.describe("Length of the burst."),
     sigma: z.number().positive().describe("Standard deviation of the added noise."),
   }),
 };
@@ -84,8 +84,8 @@ export const faultSchemas = {
   }),
   brokerOutage: z.object({
     type: z.literal("brokerOutage"),
-    at: instant,
-    duration: positiveDuration,
+    at: instant.describe("When the outage starts: ISO time or a duration after the run's start."),
+    duration: positiveDuration.describe("Length of the outage. The run calls its fault hook at start and end (CLI: --on-outage-start/--on-outage-end); the hook takes the broker down and up."),
   }),
 };
 

@@ -21,7 +21,10 @@ export const sensor = z.object({
 
 export const profile = z.object({
   firmware: z.string().max(64).default("sim-1.0").describe("Firmware version the device reports."),
-  sensors: z.record(id, sensor).refine((s) => Object.keys(s).length > 0, "a profile needs at least one sensor"),
+  sensors: z
+    .record(id, sensor)
+    .refine((s) => Object.keys(s).length > 0, "a profile needs at least one sensor")
+    .describe("Sensors by id (the id is the reading's `sensor`)."),
 });
 
 export const deviceGroup = z
@@ -29,7 +32,7 @@ export const deviceGroup = z
     profile: z.string().min(1).describe("Name of a profile under `profiles`."),
     id: id.optional().describe("Id of a single device (count must be 1)."),
     prefix: z.string().regex(/^[A-Za-z0-9_.-]{0,56}$/).optional().describe("Ids are prefix + zero-padded index, e.g. therm-0001."),
-    count: z.number().int().positive().max(1_000_000).default(1),
+    count: z.number().int().positive().max(1_000_000).default(1).describe("How many devices this group makes."),
     site: id.default("site-1").describe("Site the devices belong to (part of every topic)."),
   })
   .refine((g) => g.id === undefined || g.count === 1, { message: "`id` names one device; use `prefix` with count > 1", path: ["id"] })
@@ -52,12 +55,12 @@ export const fleetSpec = z
       .union([z.number().positive(), z.literal("max")])
       .default("max")
       .describe("Event time per wall time (1440: a day in a minute); `max` sends as fast as the transport takes it."),
-    batch: batch.default({ maxReadings: 100, every: 0 }),
-    transport: transport.default({ type: "none" }),
+    batch: batch.default({ maxReadings: 100, every: 0 }).describe("How readings are grouped into messages."),
+    transport: transport.default({ type: "none" }).describe("How the fleet is sent (see Transports)."),
     truth: z.string().optional().describe("Ground-truth JSONL path (relative to the spec file)."),
-    profiles: z.record(z.string().min(1), profile),
-    devices: z.array(deviceGroup).min(1),
-    injections: z.array(injection).default([]),
+    profiles: z.record(z.string().min(1), profile).describe("Device profiles by name: firmware and sensors."),
+    devices: z.array(deviceGroup).min(1).describe("Groups of devices, each from a profile."),
+    injections: z.array(injection).default([]).describe("Anomalies and faults, each labelled in the ground truth (see below)."),
   })
   .superRefine((spec, ctx) => {
     if ("offset" in spec.start) {

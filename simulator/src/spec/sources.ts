@@ -37,9 +37,9 @@ const randomWalk = z.object({
 
 const noise = z.object({
   type: z.literal("noise"),
-  mean: z.number().default(0),
+  mean: z.number().default(0).describe("Centre of the noise."),
   sigma: z.number().nonnegative().default(1).describe("Standard deviation (normal) or half-width (uniform)."),
-  distribution: z.enum(["normal", "uniform"]).default("normal"),
+  distribution: z.enum(["normal", "uniform"]).default("normal").describe("Shape of the noise."),
 });
 
 const steps = z.object({
@@ -59,8 +59,8 @@ const replay = z.object({
     .describe("`interval`: one row per sample at the sensor's interval; `original`: keep the file's spacing, shifted to the run's start."),
   loop: z.boolean().default(true).describe("Start over at the end of the file."),
   randomStart: z.boolean().default(false).describe("Start each series at a seeded random row (so a fleet replaying one file is not in lockstep)."),
-  scale: z.number().default(1),
-  offset: z.number().default(0),
+  scale: z.number().default(1).describe("Multiplies every value."),
+  offset: z.number().default(0).describe("Added to every value after `scale`."),
 });
 
 export const source: z.ZodType<SourceSpec> = z.lazy(() =>

@@ -20,7 +20,7 @@ export const serialTransport = z.object({
   type: z.literal("serial"),
   dir: z.string().optional().describe("Folder for the pty links (default: a new temp folder)."),
   link: z.string().default("{device}").describe("Name of the link the edge agent opens; `{device}` is replaced. The simulator's end gets `.sim` appended."),
-  baudRate: z.number().int().positive().default(115_200),
+  baudRate: z.number().int().positive().default(115_200).describe("Baud rate the simulator's end is opened with (ptys ignore it)."),
   socat: z.string().default("socat").describe("socat executable."),
   linger: z
     .union([z.literal(0), positiveDuration])

@@ -27,6 +27,13 @@ interface Client {
 /** CONNACK return codes (3.1.1: 4, 5; 5.0: 0x86, 0x87) that retrying cannot fix. */
 const AUTH_REFUSED = new Set([4, 5, 0x86, 0x87]);
 
+export interface MqttTransportOptions {
+  /** Opens a client (default mqtt.connect). */
+  connect?: (url: string, opts: IClientOptions) => MqttClient;
+  /** Called with each publish's time to acknowledgement, in ms (benchmarks). */
+  onAck?: (ms: number) => void;
+}
+
 const addr = (d: SimDevice): DeviceAddress => ({ site: d.site, device: d.id });
 
 export class MqttTransport implements Transport {
@@ -38,10 +45,16 @@ export class MqttTransport implements Transport {
   private waiters: (() => void)[] = [];
   private credentials: Record<string, Credentials> = {};
 
+  private readonly connectFn: (url: string, opts: IClientOptions) => MqttClient;
+  private readonly onAck: ((ms: number) => void) | undefined;
+
   constructor(
     private readonly spec: MqttTransportSpec,
-    private readonly connectFn: (url: string, opts: IClientOptions) => MqttClient = mqtt.connect,
-  ) {}
+    opts: MqttTransportOptions = {},
+  ) {
+    this.connectFn = opts.connect ?? mqtt.connect;
+    this.onAck = opts.onAck;
+  }
 
   async start(devices: readonly SimDevice[]): Promise<void> {
     if (this.spec.credentialsFile) {
@@ -111,7 +124,9 @@ export class MqttTransport implements Transport {
     this.s.messagesSent++;
     this.s.readingsSent += readings;
     this.s.bytes += payload.length;
+    const sentAt = this.onAck ? performance.now() : 0;
     c.mqtt!.publish(topic, Buffer.from(payload), { qos: this.spec.qos, retain }, (err) => {
+      if (!err) this.onAck?.(performance.now() - sentAt);
       this.inflight--;
       c.inflight--;
       if (err) this.s.failed++;
