@@ -1,6 +1,8 @@
 // Firmware frames over a real socat pty pair, read through the real serialport binding.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SerialPort } from "serialport";
+import { renameSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { encodeFrame } from "@fieldline/firmware-contracts";
 import { inputRegistry } from "../../src/inputs/registry";
 import type { SerialFramesSource } from "../../src/inputs/serial-frames/source";
@@ -175,6 +177,36 @@ describe("serial-frames input over a pty pair", () => {
     expect(src.counters.reopens).toBe(1);
   });
 
+  it("notices when its path is pointed at another device (no hang-up) and follows it", async () => {
+    // /dev/serial/by-id style: a stable link whose target changes. Both ptys stay alive, so
+    // only the path watch can tell.
+    const other = new PtyPair(tmp.dir, "other");
+    await other.plug();
+    const link = join(tmp.dir, "by-id-mcu");
+    symlinkSync(pty.dev, link);
+    src = create(link);
+    const sink = new RecordingSink();
+    await src.start(sink);
+    await writeAll(peer!, readings(0, [{ sensor: "first", value: 1 }]));
+    await until(() => sink.of("first").length === 1, 3000, "reading on the first device");
+    const tmpLink = `${link}.new`;
+    symlinkSync(other.dev, tmpLink);
+    renameSync(tmpLink, link);
+    await until(
+      () => sink.events.some((e) => e.type === "input-restored"),
+      5000,
+      "reopen on the new target",
+    );
+    expect(sink.events.find((e) => e.type === "input-lost")?.message).toMatch(/another device/);
+    const otherPeer = await other.openPeer();
+    await writeAll(otherPeer, readings(0, [{ sensor: "second", value: 2 }]));
+    await until(() => sink.of("second").length === 1, 3000, "reading on the second device");
+    await src.stop();
+    src = undefined;
+    await closePort(otherPeer);
+    await other.unplug();
+  });
+
   it("starts while the port is absent and opens it once it appears", async () => {
     await closePort(peer);
     await pty.unplug();
@@ -192,7 +224,7 @@ describe("serial-frames input over a pty pair", () => {
     }
     expect(sink.of("late").length).toBeGreaterThan(0);
     expect(src.counters.reopens).toBe(0);
-    expect(sink.events.some((e) => e.type === "input-restored")).toBe(false);
+    expect(sink.events.map((e) => e.type)).toEqual(["input-unavailable", "input-restored"]);
   });
 });
 

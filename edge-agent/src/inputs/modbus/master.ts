@@ -5,7 +5,7 @@
  * Bytes that arrive outside a transaction (late answers) are discarded and counted.
  */
 import { encodeReadRequest, ResponseAssembler, type ReadRequest, type ReadResponse } from "./pdu";
-import { interFrameMs, transmitMs } from "./timing";
+import { interFrameMs, sleepAtLeast, transmitMs } from "./timing";
 
 export type Transaction = ReadResponse | { ok: false; kind: "timeout" | "port"; message: string };
 
@@ -46,7 +46,7 @@ export class RtuMaster {
     for (let attempt = 0; attempt <= retries; attempt++) {
       if (attempt > 0) {
         this.counters.retries++;
-        await new Promise((r) => setTimeout(r, interFrameMs(this.opts.baudRate)));
+        await sleepAtLeast(interFrameMs(this.opts.baudRate));
       }
       last = await this.once(req, frame, timeout);
       if (last.ok || (last.kind !== "timeout" && last.kind !== "crc")) return last;

@@ -104,7 +104,11 @@ export class BusScheduler<J extends ScheduledJob> {
         this.busy = false;
       }
       this.counters.runs++;
-      await this.sleep(this.opts.gapMs);
+      // The bus stays silent for the gap, measured by the monotonic clock (a timer alone can
+      // fire early); stop() still interrupts it.
+      const quietUntil = this.now() + this.opts.gapMs;
+      while (this.running && this.now() < quietUntil)
+        await this.sleep(Math.ceil(quietUntil - this.now()));
     }
   }
 

@@ -16,3 +16,17 @@ export function interFrameMs(baudRate: number): number {
 export function transmitMs(baudRate: number, bytes: number): number {
   return bytes * charTimeMs(baudRate);
 }
+
+/**
+ * Waits at least `ms` by the monotonic clock. A bare setTimeout can fire up to ~1 ms early
+ * (libuv measures from the loop's cached time and rounds), which would break t3.5.
+ */
+export async function sleepAtLeast(
+  ms: number,
+  now: () => number = () => performance.now(),
+): Promise<void> {
+  const until = now() + ms;
+  for (let left = ms; left > 0; left = until - now()) {
+    await new Promise((r) => setTimeout(r, Math.ceil(left)));
+  }
+}

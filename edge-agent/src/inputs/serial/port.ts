@@ -2,7 +2,13 @@
  * A serial port that stays open: it opens at start, and when the device goes away (USB
  * adapter unplugged, pty closed) or fails to open, it retries with backoff until it is back
  * or `stop()` is called. Inputs get bytes through `onData` and status through `onStatus`.
+ *
+ * Loss is noticed two ways: the binding's read error/close (a hung-up tty), and a watch on
+ * the device path, which catches the device node vanishing or being replaced (udev removes
+ * /dev/ttyUSB0 on unplug; a re-created pty link points at a new device) even when the
+ * binding reports nothing.
  */
+import { stat } from "node:fs/promises";
 import { SerialPort } from "serialport";
 import { Backoff, type BackoffOptions } from "./backoff";
 
@@ -13,10 +19,13 @@ export interface PortOptions {
   stopBits?: 1 | 2;
   dataBits?: 7 | 8;
   reopen: BackoffOptions;
+  /** How often the device path is checked while open (ms). */
+  watchMs?: number;
 }
 
 export type PortStatus =
-  | { kind: "open"; reopened: boolean }
+  /** `reopened`: it had been open before; `recovered`: it had been lost or failed to open. */
+  | { kind: "open"; reopened: boolean; recovered: boolean }
   | { kind: "lost"; error: string }
   | { kind: "open-failed"; error: string; retryInMs: number };
 
@@ -28,6 +37,7 @@ export interface PortHandlers {
 export class ReopeningPort {
   private port: SerialPort | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private watch: NodeJS.Timeout | undefined;
   private running = false;
   private everOpened = false;
   private lastFailure: string | undefined;
@@ -55,6 +65,7 @@ export class ReopeningPort {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.stopWatch();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -98,23 +109,61 @@ export class ReopeningPort {
       this.timer = setTimeout(() => void this.attempt(), retryInMs);
       return;
     }
+    const recovered = this.lastFailure !== undefined || this.everOpened;
     this.lastFailure = undefined;
     this.backoff.reset();
     this.port = port;
     port.on("data", (chunk: Buffer) => this.handlers.onData(chunk));
     port.on("error", (e: Error) => this.lost(port, e));
     port.on("close", (e?: Error | null) => this.lost(port, e ?? new Error("port closed")));
-    this.handlers.onStatus({ kind: "open", reopened: this.everOpened });
+    this.handlers.onStatus({ kind: "open", reopened: this.everOpened, recovered });
     this.everOpened = true;
+    await this.watchPath(port);
+  }
+
+  /** Remembers which device node is open and checks the path still leads to it. */
+  private async watchPath(port: SerialPort): Promise<void> {
+    const id = await deviceId(this.opts.path);
+    if (this.port !== port || id === undefined) return;
+    this.stopWatch();
+    this.watch = setInterval(() => {
+      void deviceId(this.opts.path).then((now) => {
+        if (this.port === port && now !== id) {
+          this.lost(
+            port,
+            new Error(
+              now === undefined
+                ? "device path vanished"
+                : "device path now leads to another device",
+            ),
+          );
+        }
+      });
+    }, this.opts.watchMs ?? 500);
+  }
+
+  private stopWatch(): void {
+    if (this.watch) clearInterval(this.watch);
+    this.watch = undefined;
   }
 
   private lost(port: SerialPort, err: Error): void {
     if (this.port !== port || !this.running) return;
     this.port = undefined;
+    this.stopWatch();
     port.removeAllListeners();
     port.on("error", () => undefined);
     if (port.isOpen) port.close(() => undefined);
     this.handlers.onStatus({ kind: "lost", error: err.message });
     this.timer = setTimeout(() => void this.attempt(), this.backoff.next());
+  }
+}
+
+async function deviceId(path: string): Promise<string | undefined> {
+  try {
+    const s = await stat(path);
+    return `${s.dev}:${s.ino}:${s.rdev}`;
+  } catch {
+    return undefined;
   }
 }

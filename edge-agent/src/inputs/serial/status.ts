@@ -11,8 +11,10 @@ export function reportPortStatus(
   const data = { input, path };
   switch (s.kind) {
     case "open":
-      if (s.reopened)
-        sink.event({ type: "input-restored", severity: "info", message: `${path} reopened`, data });
+      if (s.recovered) {
+        const message = `${path} ${s.reopened ? "reopened" : "opened"}`;
+        sink.event({ type: "input-restored", severity: "info", message, data });
+      }
       return;
     case "lost":
       sink.event({

@@ -128,9 +128,7 @@ describe("modbus-rtu input against the test slave over a pty pair", () => {
     for (let i = 1; i < log.length; i++) {
       const prev = log[i - 1]!;
       expect(prev.answeredAt).toBeDefined();
-      expect(log[i]!.receivedAt - prev.answeredAt!).toBeGreaterThanOrEqual(
-        interFrameMs(BAUD) - 0.5,
-      );
+      expect(log[i]!.receivedAt - prev.answeredAt!).toBeGreaterThanOrEqual(interFrameMs(BAUD));
     }
   });
 
@@ -161,14 +159,16 @@ describe("modbus-rtu input against the test slave over a pty pair", () => {
     );
     const sink = new RecordingSink();
     await src.start(sink);
-    await new Promise((r) => setTimeout(r, 600));
+    const t0 = Date.now();
+    await until(() => sink.of("pressure").length >= 8, 10_000, "8 safety reads");
+    const elapsed = Date.now() - t0;
     // Eleven reads due every 20-50 ms, each taking >= ~7 ms: the bus is over-subscribed.
-    // Normal reads fall behind; the safety read keeps (most of) its period.
-    const safety = sink.of("pressure").length;
-    const normal = sink.of("n9").length;
-    expect(safety).toBeGreaterThanOrEqual(Math.floor((600 / 50) * 0.6));
-    expect(normal).toBeLessThan((600 / 20) * 0.5);
-    expect(safety / (600 / 50)).toBeGreaterThan(normal / (600 / 20));
+    // Normal reads fall behind their period; the safety read keeps a larger share of its own.
+    const safetyShare = sink.of("pressure").length / (elapsed / 50);
+    const normalShare = sink.of("n9").length / (elapsed / 20);
+    expect(normalShare).toBeLessThan(0.7);
+    expect(safetyShare).toBeGreaterThan(normalShare);
+    expect(src.bus!.timeouts).toBe(0);
   });
 
   it("reports exception answers once per job, counts them, and recovers", async () => {

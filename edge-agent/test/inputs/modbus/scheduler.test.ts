@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BusScheduler } from "../../../src/inputs/modbus/scheduler";
+import { until } from "../helpers/tmp";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,7 +23,7 @@ describe("BusScheduler", () => {
       inFlight--;
     });
     s.start();
-    await sleep(60);
+    await until(() => spans.length >= 3, 5000, "three transactions");
     await s.stop();
     expect(maxInFlight).toBe(1);
     expect(spans.map((x) => x.name)).toEqual(["safety", "normal", "low"]);
@@ -44,11 +45,14 @@ describe("BusScheduler", () => {
       },
     );
     s.start();
-    await sleep(200);
+    await until(() => runs.length >= 12, 10_000, "12 transactions");
     await s.stop();
+    // Timers on a loaded 2-core machine are late by several ms, so only relations are checked:
+    // both get the bus, and the safety job at least as often as the slow one.
     const safety = runs.filter((r) => r === "safety").length;
-    expect(safety).toBeGreaterThanOrEqual(7);
-    expect(runs.filter((r) => r === "slow").length).toBeGreaterThanOrEqual(4);
+    const slow = runs.filter((r) => r === "slow").length;
+    expect(slow).toBeGreaterThanOrEqual(2);
+    expect(safety).toBeGreaterThanOrEqual(slow);
     // Whenever both were due, safety went first: it never runs twice behind a waiting slow job.
     expect(runs[0]).toBe("safety");
   });
@@ -66,6 +70,28 @@ describe("BusScheduler", () => {
     expect(finished).toBeGreaterThanOrEqual(before);
     expect(s.counters.runs).toBe(finished);
     expect(s.counters.overruns).toBeGreaterThan(0);
+  });
+
+  it("pick: highest priority first, then the one due longest; else the wait until the next", () => {
+    let now = 0;
+    const jobs = [
+      { name: "n1", priority: 1, everyMs: 100 },
+      { name: "n2", priority: 1, everyMs: 30 },
+      { name: "s", priority: 0, everyMs: 50 },
+    ];
+    const s = new BusScheduler(jobs, { gapMs: 1, now: () => now }, async () => undefined);
+    const slots = (s as unknown as { slots: { job: { name: string }; next: number }[] }).slots;
+    const name = (p: ReturnType<typeof s.pick>) => (typeof p === "number" ? p : p.job.name);
+    slots[0]!.next = 10;
+    slots[1]!.next = 5;
+    slots[2]!.next = 20;
+    now = 25;
+    expect(name(s.pick(now))).toBe("s"); // all due: safety first
+    slots[2]!.next = 70;
+    expect(name(s.pick(now))).toBe("n2"); // both normal due: n2 has waited longer
+    slots[0]!.next = 40;
+    slots[1]!.next = 33;
+    expect(name(s.pick(now))).toBe(8); // none due: wait for n2
   });
 
   it("pick: waits for the earliest due job when none is due", () => {
