@@ -27,10 +27,13 @@ export class SimGpioClient {
     { resolve: (r: Reply) => void; reject: (e: Error) => void }
   >();
   private readonly listeners = new Set<(e: OutputEvent) => void>();
-  /** Every output event seen since `watch()`, oldest first. */
+  /** Output events seen since `watch()`, oldest first (the last `keep`). */
   readonly outputs: OutputEvent[] = [];
 
-  constructor(private readonly address: SimAddress) {}
+  constructor(
+    private readonly address: SimAddress,
+    private readonly keep = 10_000,
+  ) {}
 
   async connect(): Promise<void> {
     const sock =
@@ -125,6 +128,8 @@ export class SimGpioClient {
       if (msg.ev === "output") {
         const e = { line: msg.line as number, value: msg.value as 0 | 1, t: msg.t as number };
         this.outputs.push(e);
+        if (this.outputs.length > this.keep)
+          this.outputs.splice(0, this.outputs.length - this.keep);
         for (const l of [...this.listeners]) l(e);
       } else if (typeof msg.id === "number") {
         this.pending.get(msg.id)?.resolve(msg);

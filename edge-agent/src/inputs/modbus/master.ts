@@ -2,7 +2,10 @@
  * Modbus RTU master transactions on one port: write a request, collect its response,
  * time out, retry after a CRC error or timeout. Only one transaction at a time (the bus
  * scheduler guarantees it; a second call while one is pending is a programming error).
- * Bytes that arrive outside a transaction (late answers) are discarded and counted.
+ * Bytes that arrive outside a transaction (late answers) are discarded and counted. After a
+ * timeout the bus is left to settle (min(timeoutMs, 50) ms) before the next request, so an
+ * answer that was merely late is discarded rather than taken for the next one (RTU frames
+ * carry no transaction id).
  */
 import { encodeReadRequest, ResponseAssembler, type ReadRequest, type ReadResponse } from "./pdu";
 import { interFrameMs, sleepAtLeast, transmitMs } from "./timing";
@@ -17,6 +20,7 @@ export interface MasterOptions {
 
 export class RtuMaster {
   private pending: { asm: ResponseAssembler; done: (r: Transaction) => void } | undefined;
+  private settle = false;
   readonly counters = { requests: 0, retries: 0, timeouts: 0, crcErrors: 0, strayBytes: 0 };
 
   constructor(
@@ -48,7 +52,12 @@ export class RtuMaster {
         this.counters.retries++;
         await sleepAtLeast(interFrameMs(this.opts.baudRate));
       }
+      if (this.settle) {
+        this.settle = false;
+        await sleepAtLeast(Math.min(this.opts.timeoutMs, 50));
+      }
       last = await this.once(req, frame, timeout);
+      if (!last.ok && last.kind === "timeout") this.settle = true;
       if (last.ok || (last.kind !== "timeout" && last.kind !== "crc")) return last;
     }
     return last;
