@@ -9,7 +9,7 @@
  */
 import { connect as netConnect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import mqtt, { type MqttClient } from "mqtt";
+import { RawMqtt, publishTemplate } from "./raw-mqtt.ts";
 
 interface Common {
   port: number;
@@ -29,23 +29,18 @@ const args = JSON.parse(process.argv[2]!) as Args;
 const send = (m: object) => process.send?.(m);
 const now = () => performance.timeOrigin + performance.now();
 
-function client(username: string, secret: string, clientId: string): Promise<MqttClient> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect({ host: "127.0.0.1", port: args.port, username, password: secret, clientId, reconnectPeriod: 0, protocolVersion: 4, keepalive: 0 });
-    c.once("connect", () => resolve(c));
-    c.once("error", reject);
-  });
-}
-
 async function subscriber(a: Extract<Args, { role: "subscriber" }>) {
-  const c = await client(a.username, a.secret, "bench-sub");
   let count = 0;
   let lat: number[] = [];
-  c.on("message", (_t, payload) => {
-    count++;
-    if (payload.length >= 8) lat.push(now() - payload.readDoubleLE(0));
+  const c = new RawMqtt({
+    publish(payload) {
+      count++;
+      if (payload.length >= 8) lat.push(now() - payload.readDoubleLE(0));
+    },
   });
-  await c.subscribeAsync(a.filter, { qos: 1 });
+  await c.connect(a.port, "bench-sub", a.username, a.secret);
+  const codes = await c.subscribe(a.filter);
+  if (codes[0] !== 1) throw new Error(`subscription refused: ${codes}`);
   process.on("message", (m) => {
     if (m === "mark") lat = [];
     if (m === "report") {
@@ -53,36 +48,50 @@ async function subscriber(a: Extract<Args, { role: "subscriber" }>) {
       const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN);
       send({ type: "report", count, p50: q(0.5), p99: q(0.99), samples: sorted.length });
     }
-    if (m === "stop") c.end(true, () => process.exit(0));
+    if (m === "stop") {
+      c.end();
+      setTimeout(() => process.exit(0), 100);
+    }
   });
   send({ type: "ready" });
 }
 
 async function publishers(a: Extract<Args, { role: "publishers" }>) {
-  const clients = await Promise.all(a.devices.map((d) => client(d.username, d.secret, d.username)));
   let sent = 0;
   let acked = 0;
   let running = true;
-  const payload = () => {
-    const b = Buffer.alloc(a.payloadBytes);
-    b.writeDoubleLE(now(), 0);
-    return b;
-  };
-  if (a.window) {
-    clients.forEach((c, i) => {
-      const topic = a.devices[i]!.topic;
-      const one = () => {
-        if (!running) return;
-        sent++;
-        c.publish(topic, payload(), { qos: 1 }, () => {
-          acked++;
-          one();
-        });
-      };
-      for (let k = 0; k < a.window!; k++) one();
+  const pubs = a.devices.map((d) => {
+    const tpl = publishTemplate(d.topic, a.payloadBytes);
+    let nextId = 1;
+    let owed = 0; // acks received in this read, to be replaced by new publishes (window mode)
+    const c: RawMqtt = new RawMqtt({
+      puback() {
+        acked++;
+        owed++;
+      },
+      batchEnd() {
+        if (a.window && running && owed > 0) {
+          send1(owed);
+          owed = 0;
+        }
+      },
     });
-  } else {
-    const perTick = (a.rate! / 1000) * 5; // every 5 ms, spread over the clients
+    function send1(n: number) {
+      const buf = Buffer.allocUnsafe(tpl.size * n);
+      const t = now();
+      for (let k = 0; k < n; k++) {
+        tpl.fill(buf, k * tpl.size, nextId, t);
+        nextId = nextId === 65535 ? 1 : nextId + 1;
+      }
+      sent += n;
+      c.write(buf);
+    }
+    return { c, d, send: send1 };
+  });
+  await Promise.all(pubs.map((p) => p.c.connect(a.port, p.d.username, p.d.username, p.d.secret)));
+  if (a.window) for (const p of pubs) p.send(a.window);
+  else {
+    const perTick = (a.rate! / 1000) * 2; // every 2 ms, spread over the clients
     let due = 0;
     let next = 0;
     const timer = setInterval(() => {
@@ -90,17 +99,16 @@ async function publishers(a: Extract<Args, { role: "publishers" }>) {
       due += perTick;
       while (due >= 1) {
         due--;
-        const i = next++ % clients.length;
-        sent++;
-        clients[i]!.publish(a.devices[i]!.topic, payload(), { qos: 1 }, () => acked++);
+        pubs[next++ % pubs.length]!.send(1);
       }
-    }, 5);
+    }, 2);
   }
   process.on("message", (m) => {
     if (m === "report") send({ type: "report", sent, acked });
     if (m === "stop") {
       running = false;
-      Promise.all(clients.map((c) => c.endAsync(true))).finally(() => process.exit(0));
+      for (const p of pubs) p.c.end();
+      setTimeout(() => process.exit(0), 100);
     }
   });
   send({ type: "ready" });

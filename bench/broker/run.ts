@@ -210,9 +210,10 @@ try {
 
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
   const rows = [
-    ["broker", "delivered/s", "CPU µs/msg", "CPU %", `p50 ms @${RATE}/s`, "p99 ms", "CPU % @rate", "KB/idle conn"],
+    ["broker", "published/s", "delivered/s", "CPU µs/msg", "CPU %", `p50 ms @${RATE}/s`, "p99 ms", "CPU % @rate", "KB/idle conn"],
     ...results.map((r) => [
       r.broker,
+      f(r.throughput.publishedPerSec),
       f(r.throughput.deliveredPerSec),
       f(r.throughput.cpuUsPerMsg, 1),
       f(r.throughput.brokerCpuPct),

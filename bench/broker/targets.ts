@@ -87,6 +87,8 @@ export async function startMosquitto(
       "log_dest stderr",
       "log_type error",
       "max_connections -1",
+      // the Node brokers set TCP_NODELAY; without it mosquitto's small writes wait on Nagle
+      "set_tcp_nodelay true",
       // as root, mosquitto would drop to user "mosquitto", which cannot read our 0700 temp dir
       `user ${userInfo().username}`,
       "",

@@ -3,7 +3,7 @@
  * collaborators; start() opens the registry, the message backend and the listeners;
  * stop() releases all of them.
  */
-import { Aedes, type Client } from "aedes";
+import { Aedes, type AedesOptions, type Client } from "aedes";
 import type { Duplex } from "node:stream";
 import type { IncomingMessage } from "node:http";
 import { pino, type Logger } from "pino";
@@ -36,6 +36,12 @@ export interface BrokerDeps {
   registryStore?: RegistryStore;
   /** Collect Node process metrics into /metrics (default true). */
   processMetrics?: boolean;
+  /**
+   * Builds the Aedes instance (default: aedes 1.x `Aedes.createBroker`). The hooks only use
+   * the documented hook signatures, so another Aedes major (e.g. 2.0 with MQTT 5) can be
+   * dropped in here; see broker/README.md, "MQTT 5".
+   */
+  createAedes?: (opts: AedesOptions) => Promise<Aedes>;
 }
 
 export interface BoundPorts {
@@ -98,7 +104,8 @@ export class Broker {
     this.ctx = ctx;
     this.backend = config.cluster ? BACKENDS.redis({ redis: config.cluster.redis }) : BACKENDS.memory({});
     const limits = config.limits;
-    const aedes = await Aedes.createBroker({
+    const createAedes = this.deps.createAedes ?? ((o: AedesOptions) => Aedes.createBroker(o));
+    const aedes = await createAedes({
       ...(config.id ? { id: config.id } : {}),
       mq: this.backend.mq,
       persistence: this.backend.persistence,
