@@ -8,7 +8,7 @@ export class TtyProgress implements Progress {
 
   constructor(
     private readonly out: NodeJS.WriteStream = process.stderr,
-    private readonly width = 24,
+    private readonly width = 20,
   ) {}
 
   update(p: ProgressInfo): void {
@@ -21,7 +21,7 @@ export class TtyProgress implements Progress {
     const rate = p.readings / Math.max(0.001, (now - this.t0) / 1000);
     const line =
       `[${"#".repeat(full)}${".".repeat(this.width - full)}] ${(frac * 100).toFixed(0).padStart(3)}% ` +
-      `${new Date(p.t).toISOString().slice(0, 16)}Z  readings ${fmt(p.readings)}  acked ${fmt(p.acked)}  ${fmt(rate)}/s`;
+      `${new Date(p.t).toISOString().slice(0, 16)}Z ${fmt(p.readings)} readings, ${fmt(p.acked)} acked, ${fmt(rate)}/s`;
     this.out.write(`\r${line.slice(0, (this.out.columns ?? 120) - 1)}\x1b[K`);
     this.drawn = true;
   }

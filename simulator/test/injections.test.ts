@@ -120,3 +120,35 @@ describe("faults", () => {
     expect(crc).toMatchObject({ applied: false, device: "d-0001" });
   });
 });
+
+describe("pacing and range", () => {
+  it("speed maps event time to wall time through the injected clock", async () => {
+    let now = 0;
+    const sleeps: number[] = [];
+    const clock = { now: () => now, sleep: async (ms: number) => void (sleeps.push(ms), (now += ms)) };
+    const spec = parseSpec(`
+start: 2026-01-01T00:00:00Z
+duration: 1h
+speed: 60
+profiles:
+  p:
+    sensors:
+      x: { interval: 10m, source: { type: constant, value: 1 } }
+devices:
+  - { profile: p, id: only }
+`);
+    const summary = await simulate(spec, { transport: new MemoryTransport(), clock });
+    // samples at 0, 10, ..., 50 min of event time = 0, 10, ..., 50 s of wall time at 60x
+    expect(sleeps).toEqual([10_000, 10_000, 10_000, 10_000, 10_000]);
+    expect(summary.readingsSent).toBe(6);
+  });
+
+  it("injections outside the run are neither applied nor labelled", async () => {
+    const { truth } = await truthOf(`
+  - { type: spike, at: 5h, magnitude: 5 }
+  - { type: brokerOutage, at: 10h, duration: 1h }
+  - { type: reboot, at: 1h, devices: d-0001 }
+`);
+    expect(truth.filter((r) => r.type === "label").map((r) => (r.type === "label" ? r.name : ""))).toEqual(["reboot"]);
+  });
+});

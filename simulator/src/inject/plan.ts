@@ -79,6 +79,8 @@ export function planInjections(fleet: Fleet, injections: readonly InjectionSpec[
   const plan: InjectionPlan = { labels: [], anomalies: new Map(), faults: [] };
   injections.forEach((spec, index) => {
     const start = resolveInstant(spec.at, fleet.start);
+    // Outside the run (e.g. --duration shortened it): not injected, not labelled.
+    if (start >= fleet.end || start < fleet.start) return;
     const end = windowEnd(spec, start, fleet.end);
     const base = { injection: index, name: spec.type, start, end, params: params(spec) };
     if (spec.type === "brokerOutage") {

@@ -21,6 +21,8 @@ interface Client {
   device: SimDevice;
   mqtt?: MqttClient;
   boot?: BootInfo;
+  /** Event time of the latest reading sent (the offline state's `t`). */
+  lastT: number;
   inflight: number;
 }
 
@@ -60,7 +62,7 @@ export class MqttTransport implements Transport {
     if (this.spec.credentialsFile) {
       this.credentials = JSON.parse(await readFile(this.spec.credentialsFile, "utf8")) as Record<string, Credentials>;
     }
-    for (const device of devices) this.clients.set(device.id, { device, inflight: 0 });
+    for (const device of devices) this.clients.set(device.id, { device, inflight: 0, lastT: 0 });
   }
 
   /** Devices booted at once at the start of a run. */
@@ -144,6 +146,7 @@ export class MqttTransport implements Transport {
     const c = this.clients.get(device.id)!;
     if (c.mqtt) await this.disconnect(c);
     c.boot = info;
+    c.lastT = info.t;
     await this.connect(c);
     if (this.spec.state) {
       const payload = encodePayload("state", { v: 1, device: device.id, boot: info.boot, seq: 0, t: info.t, status: "online", firmware: device.firmware, agent: "fieldline-simulator" });
@@ -155,6 +158,7 @@ export class MqttTransport implements Transport {
     const c = this.clients.get(b.device.id)!;
     while (this.inflight >= this.spec.maxInflight) await new Promise<void>((r) => this.waiters.push(r));
     const payload = encodePayload("telemetry", { v: 1, device: b.device.id, boot: b.boot, seq: b.seq, readings: b.readings });
+    for (const r of b.readings) if (r.t > c.lastT) c.lastT = r.t;
     this.publish(c, topics.telemetry(addr(b.device)), payload, false, b.readings.length);
   }
 
@@ -192,7 +196,7 @@ export class MqttTransport implements Transport {
       const client = c.mqtt;
       if (!client) return;
       if (this.spec.state && c.boot && client.connected) {
-        const payload = encodePayload("state", { v: 1, device: c.device.id, boot: c.boot.boot, seq: 2, t: c.boot.t, status: "offline", firmware: c.device.firmware });
+        const payload = encodePayload("state", { v: 1, device: c.device.id, boot: c.boot.boot, seq: 2, t: c.lastT, status: "offline", firmware: c.device.firmware });
         await client.publishAsync(topics.state(addr(c.device)), Buffer.from(payload), { qos: this.spec.qos, retain: true }).catch(() => {});
       }
       c.mqtt = undefined;
