@@ -14,10 +14,17 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TOPIC_KINDS, decodeCbor, decodePayload, encodeCbor, type TopicKind } from "../src";
-import { FRAME_TYPES, FRAME_VERSION, FrameDecoder, encodeRawFrame, type FrameResult } from "../src/serial";
+import {
+  FRAME_TYPES,
+  FRAME_VERSION,
+  FrameDecoder,
+  encodeRawFrame,
+  type FrameResult,
+} from "../src/serial";
 
 const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const FRAMES = Number(args.get("frames") ?? 1_000_000);
 const PAYLOADS = Number(args.get("payloads") ?? 1_000_000);
 const SEED = Number(args.get("seed") ?? Date.now() % 2 ** 31);
@@ -50,7 +57,10 @@ const frameVectors = loadDir("frames");
 const validWires = frameVectors.filter((v) => !v.error).map((v) => hexBytes(v.wire!));
 const bodies = frameVectors.filter((v) => v.body).map((v) => hexBytes(v.body!));
 const typeCodes = Object.values(FRAME_TYPES).map((t) => t.code);
-const payloadVectors = loadDir("payloads").map((v) => ({ kind: v.kind as TopicKind, cbor: hexBytes(v.cbor!) }));
+const payloadVectors = loadDir("payloads").map((v) => ({
+  kind: v.kind as TopicKind,
+  cbor: hexBytes(v.cbor!),
+}));
 const kinds = Object.keys(TOPIC_KINDS) as TopicKind[];
 
 // --- mutations ------------------------------------------------------------------------------
@@ -86,12 +96,33 @@ function mutateBytes(src: Uint8Array, edits = 1 + int(4)): Uint8Array {
   }
   return b;
 }
-const INTERESTING = [0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x18, 0x19, 0x1a, 0x1b, 0xf9, 0xfa, 0xfb, 0x5f, 0x9f, 0xbf, 0xc1, 0xd8];
+const INTERESTING = [
+  0x00, 0x01, 0x7f, 0x80, 0xff, 0xfe, 0x18, 0x19, 0x1a, 0x1b, 0xf9, 0xfa, 0xfb, 0x5f, 0x9f, 0xbf,
+  0xc1, 0xd8,
+];
 const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
 const WEIRD: unknown[] = [
-  null, true, -1, 2 ** 53, 1.5, "", "x".repeat(300), [], {}, Number.NaN, -Infinity, -(2 ** 63), 2 ** 64,
-  2n ** 70n, -(2n ** 64n), 2n ** 53n + 1n, new Date(0), Uint8Array.of(1, 2, 3), new Map([[1, 2]]), "__proto__",
+  null,
+  true,
+  -1,
+  2 ** 53,
+  1.5,
+  "",
+  "x".repeat(300),
+  [],
+  {},
+  Number.NaN,
+  -Infinity,
+  -(2 ** 63),
+  2 ** 64,
+  2n ** 70n,
+  -(2n ** 64n),
+  2n ** 53n + 1n,
+  new Date(0),
+  Uint8Array.of(1, 2, 3),
+  new Map([[1, 2]]),
+  "__proto__",
 ];
 
 /** Structured mutation: decode the CBOR, replace one value at a random path, re-encode. */
@@ -131,9 +162,19 @@ function fuzzFrame(): Uint8Array {
       return encodeRawFrame(FRAME_VERSION, pick(typeCodes), int(65536), mutateBytes(pick(bodies)));
     }
     case 5:
-      return encodeRawFrame(FRAME_VERSION, pick(typeCodes), int(65536), mutateStructure(pick(bodies)));
+      return encodeRawFrame(
+        FRAME_VERSION,
+        pick(typeCodes),
+        int(65536),
+        mutateStructure(pick(bodies)),
+      );
     case 6:
-      return encodeRawFrame(int(4) === 0 ? int(256) : FRAME_VERSION, int(8), int(65536), randomBytes(int(40)));
+      return encodeRawFrame(
+        int(4) === 0 ? int(256) : FRAME_VERSION,
+        int(8),
+        int(65536),
+        randomBytes(int(40)),
+      );
     case 7: {
       const a = pick(validWires);
       const b = pick(validWires);
@@ -142,7 +183,9 @@ function fuzzFrame(): Uint8Array {
     case 8:
       return randomBytes(int(100));
     default:
-      return int(50) === 0 ? new Uint8Array(4200 + int(2000)).fill(1 + int(255)) : mutateBytes(pick(validWires), 8);
+      return int(50) === 0
+        ? new Uint8Array(4200 + int(2000)).fill(1 + int(255))
+        : mutateBytes(pick(validWires), 8);
   }
 }
 
@@ -163,7 +206,9 @@ function fuzzPayload(): { kind: TopicKind; bytes: Uint8Array } {
 
 function fail(what: string, err: unknown, input: Uint8Array): never {
   console.error(`FUZZ FAILURE in ${what} (seed ${SEED}): ${(err as Error).stack ?? String(err)}`);
-  console.error(`input (${input.length} B): ${Buffer.from(input.subarray(0, 8192)).toString("hex")}`);
+  console.error(
+    `input (${input.length} B): ${Buffer.from(input.subarray(0, 8192)).toString("hex")}`,
+  );
   process.exit(1);
 }
 
@@ -204,7 +249,15 @@ function fuzzSerial() {
     }
   }
   const seconds = Number(ns) / 1e9;
-  return { inputs: fed, bytes, seconds, perSecond: fed / seconds, mbPerSecond: bytes / 1e6 / seconds, outcomes, counters: decoder.counters };
+  return {
+    inputs: fed,
+    bytes,
+    seconds,
+    perSecond: fed / seconds,
+    mbPerSecond: bytes / 1e6 / seconds,
+    outcomes,
+    counters: decoder.counters,
+  };
 }
 
 // --- payload decoder --------------------------------------------------------------------------
@@ -227,7 +280,14 @@ function fuzzPayloads() {
     outcomes[k] = (outcomes[k] ?? 0) + 1;
   }
   const seconds = Number(ns) / 1e9;
-  return { inputs: PAYLOADS, bytes, seconds, perSecond: PAYLOADS / seconds, mbPerSecond: bytes / 1e6 / seconds, outcomes };
+  return {
+    inputs: PAYLOADS,
+    bytes,
+    seconds,
+    perSecond: PAYLOADS / seconds,
+    mbPerSecond: bytes / 1e6 / seconds,
+    outcomes,
+  };
 }
 
 const started = Date.now();
@@ -241,7 +301,17 @@ if (!validWires.every((w) => new FrameDecoder().push(w).every((r) => r.ok))) {
 
 const round = (n: number) => Math.round(n);
 console.log(
-  JSON.stringify({ seed: SEED, node: process.version, wallSeconds: (Date.now() - started) / 1000, serial, payload }, null, 2),
+  JSON.stringify(
+    {
+      seed: SEED,
+      node: process.version,
+      wallSeconds: (Date.now() - started) / 1000,
+      serial,
+      payload,
+    },
+    null,
+    2,
+  ),
 );
 console.log(
   [

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { buildJsonSchemas } from "./schema/build";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "schema");
-const files = buildJsonSchemas();
+const files = await buildJsonSchemas();
 mkdirSync(dir, { recursive: true });
 for (const f of readdirSync(dir)) if (f.endsWith(".json") && !files.has(f)) rmSync(join(dir, f));
 for (const [name, text] of files) writeFileSync(join(dir, name), text);

@@ -21,7 +21,9 @@ const TWO_32 = 2 ** 32;
 /** Copies `value`, turning integral numbers outside +-2^32 into BigInts so they encode as ints. */
 function widenIntegers(value: unknown): unknown {
   if (typeof value === "number") {
-    return Number.isSafeInteger(value) && (value >= TWO_32 || value < -TWO_32) ? BigInt(value) : value;
+    return Number.isSafeInteger(value) && (value >= TWO_32 || value < -TWO_32)
+      ? BigInt(value)
+      : value;
   }
   if (Array.isArray(value)) return value.map(widenIntegers);
   if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
@@ -50,7 +52,9 @@ export function decodeCbor(bytes: Uint8Array): unknown {
     throw new CborError(`malformed CBOR: ${(err as Error).message}`);
   }
   if (!Array.isArray(items) || items.length !== 1) {
-    throw new CborError(`expected one CBOR data item, found ${Array.isArray(items) ? items.length : 0}`);
+    throw new CborError(
+      `expected one CBOR data item, found ${Array.isArray(items) ? items.length : 0}`,
+    );
   }
   return items[0];
 }

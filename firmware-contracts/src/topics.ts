@@ -43,7 +43,9 @@ export class TopicError extends Error {
 
 function checkId(what: string, id: string): string {
   if (!ID_PATTERN.test(id)) {
-    throw new TopicError(`${what} id ${JSON.stringify(id)} must be 1-64 characters of A-Z a-z 0-9 _ . -`);
+    throw new TopicError(
+      `${what} id ${JSON.stringify(id)} must be 1-64 characters of A-Z a-z 0-9 _ . -`,
+    );
   }
   return id;
 }

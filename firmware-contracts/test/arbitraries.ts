@@ -12,11 +12,18 @@ export const aMillis = fc.maxSafeInteger();
 export const aMcuMillis = fc.maxSafeNat();
 export const aSeq = fc.maxSafeNat();
 /** Any Unicode text; schemas limit UTF-16 length, so astral characters count twice. */
-const aText = (maxLength: number) => fc.string({ maxLength, unit: "binary" }).filter((s) => s.length <= maxLength);
+const aText = (maxLength: number) =>
+  fc.string({ maxLength, unit: "binary" }).filter((s) => s.length <= maxLength);
 const aName = (maxLength: number) => fc.string({ minLength: 1, maxLength });
 
 /** JSON-like values for free-form fields (args, data, result); -0 excluded as above. */
-const aLeaf = fc.oneof(fc.boolean(), fc.constant(null), fc.maxSafeInteger(), aValue, fc.string({ maxLength: 20 }));
+const aLeaf = fc.oneof(
+  fc.boolean(),
+  fc.constant(null),
+  fc.maxSafeInteger(),
+  aValue,
+  fc.string({ maxLength: 20 }),
+);
 const aKey = fc.string({ maxLength: 10 }).filter((k) => k !== "__proto__");
 export const aRecord = fc.dictionary(
   aKey,
@@ -64,7 +71,9 @@ export const aFrame: fc.Arbitrary<FrameInput> = fc.oneof(
         type: aName(32),
         code: optional(fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 })),
         message: optional(aText(64)),
-        severity: optional(fc.constantFrom("info" as const, "warning" as const, "critical" as const)),
+        severity: optional(
+          fc.constantFrom("info" as const, "warning" as const, "critical" as const),
+        ),
         sensor: optional(anId),
         t: optional(aMcuMillis),
       })
@@ -79,7 +88,12 @@ export const aFrame: fc.Arbitrary<FrameInput> = fc.oneof(
     type: fc.constant("ack" as const),
     seq: fc.nat({ max: 0xffff }),
     body: fc
-      .record({ id: aCommandId, ok: fc.boolean(), error: optional(aText(64)), result: optional(aRecord) })
+      .record({
+        id: aCommandId,
+        ok: fc.boolean(),
+        error: optional(aText(64)),
+        result: optional(aRecord),
+      })
       .map(clean),
   }),
 );
@@ -122,18 +136,32 @@ export const aPayload: { [K in TopicKind]: fc.Arbitrary<PayloadOf<K>> } = {
       site: anId,
       device: anId,
       rule: anId,
-      state: fc.constantFrom("raised" as const, "updated" as const, "acknowledged" as const, "cleared" as const),
+      state: fc.constantFrom(
+        "raised" as const,
+        "updated" as const,
+        "acknowledged" as const,
+        "cleared" as const,
+      ),
       severity: aSeverity,
       t: aMillis,
       raisedAt: aMillis,
       message: optional(aText(100)),
       value: optional(aValue),
-      score: optional(fc.double({ min: 0, max: 1, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v))),
+      score: optional(
+        fc.double({ min: 0, max: 1, noNaN: true }).map((v) => (Object.is(v, -0) ? 0 : v)),
+      ),
       ackBy: optional(aText(32)),
     })
     .map(clean),
   commands: fc
-    .record({ v: fc.constant(1 as const), id: aName(128), device: anId, t: aMillis, name: aName(64), args: optional(aRecord) })
+    .record({
+      v: fc.constant(1 as const),
+      id: aName(128),
+      device: anId,
+      t: aMillis,
+      name: aName(64),
+      args: optional(aRecord),
+    })
     .map(clean),
   commandResults: fc
     .record({
@@ -145,8 +173,19 @@ export const aPayload: { [K in TopicKind]: fc.Arbitrary<PayloadOf<K>> } = {
       error: optional(aText(100)),
     })
     .map(clean),
-  desiredConfig: fc.record({ v: fc.constant(1 as const), version: fc.maxSafeNat(), t: aMillis, rules: fc.string({ maxLength: 500 }) }),
+  desiredConfig: fc.record({
+    v: fc.constant(1 as const),
+    version: fc.maxSafeNat(),
+    t: aMillis,
+    rules: fc.string({ maxLength: 500 }),
+  }),
   reportedConfig: fc
-    .record({ ...envelope, t: aMillis, version: fc.maxSafeNat(), ok: fc.boolean(), error: optional(aText(100)) })
+    .record({
+      ...envelope,
+      t: aMillis,
+      version: fc.maxSafeNat(),
+      ok: fc.boolean(),
+      error: optional(aText(100)),
+    })
     .map(clean),
 };

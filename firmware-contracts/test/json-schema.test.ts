@@ -14,23 +14,31 @@ const ROOT = join(import.meta.dirname, "..");
 const SCHEMA = join(ROOT, "schema");
 
 function pythonCheck(schemaDir: string) {
-  const r = spawnSync("/usr/bin/python3", [join(ROOT, "scripts", "check-vectors.py"), join(ROOT, "vectors"), "--schemas", schemaDir], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    "/usr/bin/python3",
+    [join(ROOT, "scripts", "check-vectors.py"), join(ROOT, "vectors"), "--schemas", schemaDir],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   if (r.error) throw r.error;
   if (!r.stdout) throw new Error(`check-vectors.py printed nothing: ${r.stderr}`);
-  return { status: r.status, summary: JSON.parse(r.stdout) as { checked: number; schemas: boolean; failures: unknown[] } };
+  return {
+    status: r.status,
+    summary: JSON.parse(r.stdout) as { checked: number; schemas: boolean; failures: unknown[] },
+  };
 }
 
 const temp: string[] = [];
 afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe("JSON Schema export", () => {
-  it("is up to date (run `npx tsx firmware-contracts/scripts/gen-schema.ts`)", () => {
-    const built = buildJsonSchemas();
+  it("is up to date (run `npx tsx firmware-contracts/scripts/gen-schema.ts`)", async () => {
+    const built = await buildJsonSchemas();
     expect(readdirSync(SCHEMA).sort()).toEqual([...built.keys()].sort());
-    for (const [name, text] of built) expect(readFileSync(join(SCHEMA, name), "utf8"), name).toBe(text);
+    for (const [name, text] of built)
+      expect(readFileSync(join(SCHEMA, name), "utf8"), name).toBe(text);
     expect(built.size).toBe(13);
   });
 
@@ -60,6 +68,8 @@ describe("JSON Schema export", () => {
     writeFileSync(file, JSON.stringify(schema));
     const { status, summary } = pythonCheck(dir);
     expect(status).toBe(1);
-    expect(summary.failures).toEqual([{ vector: "frames/hello.json", problem: expect.stringContaining("frame-hello.json") }]);
+    expect(summary.failures).toEqual([
+      { vector: "frames/hello.json", problem: expect.stringContaining("frame-hello.json") },
+    ]);
   });
 });

@@ -50,10 +50,15 @@ describe("serial frame properties", () => {
   it("recovers every frame after garbage that ends in a delimiter", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.uint8Array({ maxLength: 200 }), aFrame), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.uint8Array({ maxLength: 200 }), aFrame), {
+          minLength: 1,
+          maxLength: 4,
+        }),
         cuts,
         (pairs, cutPoints) => {
-          const stream = concat(pairs.flatMap(([junk, f]) => [junk, Uint8Array.of(0), encodeFrame(f)]));
+          const stream = concat(
+            pairs.flatMap(([junk, f]) => [junk, Uint8Array.of(0), encodeFrame(f)]),
+          );
           const rs = feed(new FrameDecoder(), chunk(stream, cutPoints));
           const frames = rs.flatMap((r) => (r.ok ? [r.frame] : []));
           expect(frames).toEqual(pairs.map(([, f]) => ({ version: 1, ...f })));
@@ -75,7 +80,9 @@ describe("serial frame properties", () => {
           const c = d.counters;
           expect(c.bytes).toBe(bytes.length);
           expect(c.frames + c.errors).toBe(rs.length);
-          expect(c.crc + c.cobs + c.oversize + c.version + c.type + c.cbor + c.schema).toBe(c.errors);
+          expect(c.crc + c.cobs + c.oversize + c.version + c.type + c.cbor + c.schema).toBe(
+            c.errors,
+          );
           // At most one result per delimiter, plus one oversize report per frame.
           expect(rs.length).toBeLessThanOrEqual(2 * (bytes.filter((b) => b === 0).length + 1));
         },
@@ -101,10 +108,17 @@ describe("serial frame properties", () => {
     fc.assert(
       fc.property(
         aFrame,
-        fc.array(fc.tuple(fc.constantFrom("insert", "delete", "set"), fc.nat(), fc.integer({ min: 0, max: 255 })), {
-          minLength: 1,
-          maxLength: 8,
-        }),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom("insert", "delete", "set"),
+            fc.nat(),
+            fc.integer({ min: 0, max: 255 }),
+          ),
+          {
+            minLength: 1,
+            maxLength: 8,
+          },
+        ),
         (frame, edits) => {
           const bytes = [...encodeFrame(frame)];
           for (const [op, at, value] of edits) {
@@ -127,7 +141,10 @@ describe("payload properties", () => {
   it.each(KINDS)("%s: encode -> decode is the identity", (kind) => {
     fc.assert(
       fc.property(aPayload[kind], (value) => {
-        expect(decodePayload(kind, encodePayload(kind, value as never))).toEqual({ ok: true, value });
+        expect(decodePayload(kind, encodePayload(kind, value as never))).toEqual({
+          ok: true,
+          value,
+        });
       }),
       { numRuns: 200 },
     );

@@ -32,9 +32,9 @@ afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 describe("vectors in python3-cbor2", () => {
   it("uses Debian's cbor2", () => {
-    expect(execFileSync(PYTHON, ["-c", "import cbor2; print(cbor2.__file__)"], { encoding: "utf8" })).toMatch(
-      /^\/usr\/lib\/python3\/dist-packages\/cbor2\//,
-    );
+    expect(
+      execFileSync(PYTHON, ["-c", "import cbor2; print(cbor2.__file__)"], { encoding: "utf8" }),
+    ).toMatch(/^\/usr\/lib\/python3\/dist-packages\/cbor2\//);
   });
 
   it("decodes every vector to the same JSON", () => {
@@ -55,7 +55,10 @@ describe("vectors in python3-cbor2", () => {
     const { status, summary } = check(dir);
     expect(status).toBe(1);
     expect(summary.failures).toEqual([
-      { vector: "payloads/telemetry-basic.json", problem: expect.stringContaining("readings[0].t") },
+      {
+        vector: "payloads/telemetry-basic.json",
+        problem: expect.stringContaining("readings[0].t"),
+      },
     ]);
   });
 });

@@ -20,7 +20,10 @@ function load(sub: string): [string, Record<string, unknown>][] {
   return readdirSync(join(VECTORS, sub))
     .filter((f) => f.endsWith(".json"))
     .sort()
-    .map((f) => [f, JSON.parse(readFileSync(join(VECTORS, sub, f), "utf8")) as Record<string, unknown>]);
+    .map((f) => [
+      f,
+      JSON.parse(readFileSync(join(VECTORS, sub, f), "utf8")) as Record<string, unknown>,
+    ]);
 }
 
 const frames = load("frames");
@@ -29,16 +32,36 @@ const payloads = load("payloads");
 describe("golden vectors on disk", () => {
   it("are exactly what scripts/gen-vectors.ts writes (run `npx tsx firmware-contracts/scripts/gen-vectors.ts`)", () => {
     const built = buildVectors();
-    const onDisk = [...frames.map(([f]) => `frames/${f}`), ...payloads.map(([f]) => `payloads/${f}`)].sort();
+    const onDisk = [
+      ...frames.map(([f]) => `frames/${f}`),
+      ...payloads.map(([f]) => `payloads/${f}`),
+    ].sort();
     expect(onDisk).toEqual([...built.keys()].sort());
-    for (const [path, text] of built) expect(readFileSync(join(VECTORS, path), "utf8"), path).toBe(text);
+    for (const [path, text] of built)
+      expect(readFileSync(join(VECTORS, path), "utf8"), path).toBe(text);
   });
 
   it("cover every frame type and every payload kind, valid and invalid", () => {
-    const types = new Set(frames.map(([, v]) => (v.decoded as { type?: string } | undefined)?.type));
-    expect([...types].filter(Boolean).sort()).toEqual(["ack", "command", "event", "hello", "readings"]);
+    const types = new Set(
+      frames.map(([, v]) => (v.decoded as { type?: string } | undefined)?.type),
+    );
+    expect([...types].filter(Boolean).sort()).toEqual([
+      "ack",
+      "command",
+      "event",
+      "hello",
+      "readings",
+    ]);
     const reasons = new Set(frames.map(([, v]) => v.error).filter(Boolean));
-    expect([...reasons].sort()).toEqual(["cbor", "cobs", "crc", "oversize", "schema", "type", "version"]);
+    expect([...reasons].sort()).toEqual([
+      "cbor",
+      "cobs",
+      "crc",
+      "oversize",
+      "schema",
+      "type",
+      "version",
+    ]);
     const kinds = new Set(payloads.filter(([, v]) => !v.error).map(([, v]) => v.kind));
     expect(kinds.size).toBe(8);
   });
@@ -49,7 +72,8 @@ describe.each(frames)("frame vector %s", (_file, v) => {
   const decodeAll = (chunkSize: number): FrameResult[] => {
     const d = new FrameDecoder();
     const out: FrameResult[] = [];
-    for (let i = 0; i < wire.length; i += chunkSize) out.push(...d.push(wire.subarray(i, i + chunkSize)));
+    for (let i = 0; i < wire.length; i += chunkSize)
+      out.push(...d.push(wire.subarray(i, i + chunkSize)));
     return out;
   };
 
@@ -73,7 +97,11 @@ describe.each(frames)("frame vector %s", (_file, v) => {
 
   it("has a CRC matching its frame bytes", () => {
     const raw = bytes(v.frame as string);
-    expect(crc32(raw, 0, raw.length - 4).toString(16).padStart(8, "0")).toBe(v.crc);
+    expect(
+      crc32(raw, 0, raw.length - 4)
+        .toString(16)
+        .padStart(8, "0"),
+    ).toBe(v.crc);
   });
 
   if (v.canonical === true) {

@@ -6,13 +6,15 @@
  * is any float64 including NaN and +-Infinity, which JSON Schema cannot spell, so it is
  * exported as {"type": "number"} with a description saying so.
  */
+import { format, resolveConfig } from "prettier";
 import { z } from "zod";
 import { payloadSchemas, sensorValue } from "../../src";
 import { FRAME_TYPES } from "../../src/serial";
 
 const SENSOR_VALUE = {
   type: "number",
-  description: "float64; NaN, +Infinity and -Infinity are allowed (CBOR floats) and mark sensor faults",
+  description:
+    "float64; NaN, +Infinity and -Infinity are allowed (CBOR floats) and mark sensor faults",
 };
 
 function toJsonSchema(schema: z.ZodType, title: string, description: string): object {
@@ -32,13 +34,23 @@ function toJsonSchema(schema: z.ZodType, title: string, description: string): ob
   return { $schema, title, description, ...rest };
 }
 
-export function buildJsonSchemas(): Map<string, string> {
+/** File name -> text, formatted by the repository's prettier config. */
+export async function buildJsonSchemas(): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  const put = (name: string, schema: object) => files.set(name, `${JSON.stringify(schema, null, 2)}\n`);
+  const options = { ...(await resolveConfig(import.meta.filename)), parser: "json" };
+  const pending: Promise<void>[] = [];
+  const put = (name: string, schema: object) =>
+    pending.push(
+      format(JSON.stringify(schema), options).then((text) => void files.set(name, text)),
+    );
   for (const [kind, schema] of Object.entries(payloadSchemas)) {
     put(
       `payload-${kind}.json`,
-      toJsonSchema(schema, `Fieldline ${kind} payload`, `CBOR payload of the MQTT ${kind} topic (schema major version 1).`),
+      toJsonSchema(
+        schema,
+        `Fieldline ${kind} payload`,
+        `CBOR payload of the MQTT ${kind} topic (schema major version 1).`,
+      ),
     );
   }
   for (const [type, spec] of Object.entries(FRAME_TYPES)) {
@@ -51,5 +63,6 @@ export function buildJsonSchemas(): Map<string, string> {
       ),
     );
   }
-  return files;
+  await Promise.all(pending);
+  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
 }

@@ -40,7 +40,12 @@ export function buildVectors(): Map<string, string> {
       `frames/${c.name}.json`,
       text(
         c.decoded
-          ? { ...common, ...frameParts(c.wire), decoded: toTagged({ version: FRAME_VERSION, ...c.decoded }), canonical: false }
+          ? {
+              ...common,
+              ...frameParts(c.wire),
+              decoded: toTagged({ version: FRAME_VERSION, ...c.decoded }),
+              canonical: false,
+            }
           : { ...common, error: c.error },
       ),
     );
@@ -53,7 +58,11 @@ export function buildVectors(): Map<string, string> {
         name: c.name,
         description: c.description,
         kind: c.kind,
-        topic: topicFor(c.kind, addr, c.kind === "alerts" ? (c.value as { rule: string }).rule : undefined),
+        topic: topicFor(
+          c.kind,
+          addr,
+          c.kind === "alerts" ? (c.value as { rule: string }).rule : undefined,
+        ),
         cbor: hex(encodePayload(c.kind, c.value)),
         decoded: toTagged(c.value),
       }),
@@ -62,7 +71,13 @@ export function buildVectors(): Map<string, string> {
   for (const c of rawPayloadCases) {
     files.set(
       `payloads/${c.name}.json`,
-      text({ name: c.name, description: c.description, kind: c.kind, cbor: hex(c.cbor), error: c.error }),
+      text({
+        name: c.name,
+        description: c.description,
+        kind: c.kind,
+        cbor: hex(c.cbor),
+        error: c.error,
+      }),
     );
   }
   return files;

@@ -3,7 +3,13 @@
  * their bytes and decoded JSON, and invalid ones with the error a decoder must report.
  */
 import { MAX_BATCH_READINGS, encodeCbor, type PayloadOf, type TopicKind } from "../../src";
-import { FRAME_TYPES, FRAME_VERSION, MAX_FRAME_READINGS, encodeRawFrame, type FrameInput } from "../../src/serial";
+import {
+  FRAME_TYPES,
+  FRAME_VERSION,
+  MAX_FRAME_READINGS,
+  encodeRawFrame,
+  type FrameInput,
+} from "../../src/serial";
 
 export interface FrameCase {
   name: string;
@@ -63,7 +69,16 @@ export const frameCases: FrameCase[] = [
   {
     name: "readings-no-time",
     description: "readings without t (the host stamps arrival) and integer values",
-    frame: { type: "readings", seq: 2, body: { readings: [{ sensor: "count", value: 42 }, { sensor: "temp", value: -40 }] } },
+    frame: {
+      type: "readings",
+      seq: 2,
+      body: {
+        readings: [
+          { sensor: "count", value: 42 },
+          { sensor: "temp", value: -40 },
+        ],
+      },
+    },
   },
   {
     name: "readings-special-values",
@@ -143,7 +158,14 @@ export const frameCases: FrameCase[] = [
     frame: {
       type: "event",
       seq: 17,
-      body: { type: "fault", code: -110, message: "ADC timeout", severity: "critical", sensor: "pressure", t: 123_456 },
+      body: {
+        type: "fault",
+        code: -110,
+        message: "ADC timeout",
+        severity: "critical",
+        sensor: "pressure",
+        t: 123_456,
+      },
     },
   },
   {
@@ -157,7 +179,11 @@ export const frameCases: FrameCase[] = [
     frame: {
       type: "command",
       seq: 300,
-      body: { id: 7, name: "set-interval", args: { ms: 500, sensors: ["temp", "flow"], fast: true } },
+      body: {
+        id: 7,
+        name: "set-interval",
+        args: { ms: 500, sensors: ["temp", "flow"], fast: true },
+      },
     },
   },
   {
@@ -196,12 +222,39 @@ function flipLastByte(wire: Uint8Array): Uint8Array {
 
 /** Readings body as a small MCU encoder might write it: float32 and float16 values, uint32 time. */
 const compactReadings = Uint8Array.from([
-  0xa1, 0x68, ...new TextEncoder().encode("readings"), 0x82,
-  0xa3, 0x66, ...new TextEncoder().encode("sensor"), 0x64, ...new TextEncoder().encode("temp"),
-  0x65, ...new TextEncoder().encode("value"), 0xfa, 0x41, 0xac, 0x00, 0x00, // float32 21.5
-  0x61, 0x74, 0x1a, 0x00, 0x01, 0x00, 0x00, // t: uint32 65536
-  0xa2, 0x66, ...new TextEncoder().encode("sensor"), 0x64, ...new TextEncoder().encode("flow"),
-  0x65, ...new TextEncoder().encode("value"), 0xf9, 0x7e, 0x00, // float16 NaN
+  0xa1,
+  0x68,
+  ...new TextEncoder().encode("readings"),
+  0x82,
+  0xa3,
+  0x66,
+  ...new TextEncoder().encode("sensor"),
+  0x64,
+  ...new TextEncoder().encode("temp"),
+  0x65,
+  ...new TextEncoder().encode("value"),
+  0xfa,
+  0x41,
+  0xac,
+  0x00,
+  0x00, // float32 21.5
+  0x61,
+  0x74,
+  0x1a,
+  0x00,
+  0x01,
+  0x00,
+  0x00, // t: uint32 65536
+  0xa2,
+  0x66,
+  ...new TextEncoder().encode("sensor"),
+  0x64,
+  ...new TextEncoder().encode("flow"),
+  0x65,
+  ...new TextEncoder().encode("value"),
+  0xf9,
+  0x7e,
+  0x00, // float16 NaN
 ]);
 
 export const rawFrameCases: RawFrameCase[] = [
@@ -212,7 +265,12 @@ export const rawFrameCases: RawFrameCase[] = [
     decoded: {
       type: "readings",
       seq: 5,
-      body: { readings: [{ sensor: "temp", value: 21.5, t: 65536 }, { sensor: "flow", value: Number.NaN }] },
+      body: {
+        readings: [
+          { sensor: "temp", value: 21.5, t: 65536 },
+          { sensor: "flow", value: Number.NaN },
+        ],
+      },
     },
   },
   {
@@ -351,7 +409,16 @@ export const payloadCases: PayloadCase[] = [
     name: "state-online",
     description: "retained state with agent and firmware versions",
     kind: "state",
-    value: { v: 1, device, boot, seq: 1, t: T0, status: "online", agent: "0.1.0", firmware: "1.4.2" },
+    value: {
+      v: 1,
+      device,
+      boot,
+      seq: 1,
+      t: T0,
+      status: "online",
+      agent: "0.1.0",
+      firmware: "1.4.2",
+    },
   },
   {
     name: "state-offline",
@@ -423,13 +490,31 @@ export const payloadCases: PayloadCase[] = [
     name: "commandResults-ok",
     description: "the device's result of a command",
     kind: "commandResults",
-    value: { v: 1, device, boot, seq: 9, id: "cmd-01HF8", t: T0 + 20, ok: true, result: { interval: 500 } },
+    value: {
+      v: 1,
+      device,
+      boot,
+      seq: 9,
+      id: "cmd-01HF8",
+      t: T0 + 20,
+      ok: true,
+      result: { interval: 500 },
+    },
   },
   {
     name: "commandResults-error",
     description: "a failed command",
     kind: "commandResults",
-    value: { v: 1, device, boot, seq: 10, id: "cmd-01HF9", t: T0 + 30, ok: false, error: "unknown command" },
+    value: {
+      v: 1,
+      device,
+      boot,
+      seq: 10,
+      id: "cmd-01HF9",
+      t: T0 + 30,
+      ok: false,
+      error: "unknown command",
+    },
   },
   {
     name: "desiredConfig",
@@ -439,7 +524,8 @@ export const payloadCases: PayloadCase[] = [
       v: 1,
       version: 3,
       t: T0,
-      rules: "rules:\n  - id: overpressure\n    when: pressure > 120 for 5s\n    severity: critical\n",
+      rules:
+        "rules:\n  - id: overpressure\n    when: pressure > 120 for 5s\n    severity: critical\n",
     },
   },
   {
@@ -476,7 +562,13 @@ export const rawPayloadCases: RawPayloadCase[] = [
     name: "error-telemetry-fractional-timestamp",
     description: "a reading time of 1700000000000.5 ms (float64): timestamps must be integers",
     kind: "telemetry",
-    cbor: encodeCbor({ v: 1, device, boot, seq: 1, readings: [{ sensor: "temp", t: T0 + 0.5, value: 1 }] }),
+    cbor: encodeCbor({
+      v: 1,
+      device,
+      boot,
+      seq: 1,
+      readings: [{ sensor: "temp", t: T0 + 0.5, value: 1 }],
+    }),
     error: "schema",
   },
   {

@@ -39,12 +39,18 @@ export function encodePayload<K extends TopicKind>(kind: K, value: PayloadOf<K>)
   }
   const bytes = encodeCbor(value);
   if (bytes.length > MAX_PAYLOAD_BYTES) {
-    throw new PayloadError("too-large", `${kind} payload is ${bytes.length} B, limit ${MAX_PAYLOAD_BYTES} B`);
+    throw new PayloadError(
+      "too-large",
+      `${kind} payload is ${bytes.length} B, limit ${MAX_PAYLOAD_BYTES} B`,
+    );
   }
   return bytes;
 }
 
-export function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array): DecodeResult<PayloadOf<K>> {
+export function decodePayload<K extends TopicKind>(
+  kind: K,
+  bytes: Uint8Array,
+): DecodeResult<PayloadOf<K>> {
   if (bytes.length > MAX_PAYLOAD_BYTES) {
     return fail("too-large", `${kind} payload is ${bytes.length} B, limit ${MAX_PAYLOAD_BYTES} B`);
   }
@@ -65,7 +71,8 @@ export function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array): 
     );
   }
   const parsed = payloadSchemas[kind].safeParse(raw);
-  if (!parsed.success) return fail("schema", `${kind} payload: ${formatIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    return fail("schema", `${kind} payload: ${formatIssues(parsed.error.issues)}`);
   return { ok: true, value: parsed.data as PayloadOf<K> };
 }
 
@@ -73,7 +80,9 @@ export function decodePayload<K extends TopicKind>(kind: K, bytes: Uint8Array): 
 function describe(value: unknown): string {
   let text: string;
   try {
-    text = JSON.stringify(value, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x)) ?? String(value);
+    text =
+      JSON.stringify(value, (_k, x: unknown) => (typeof x === "bigint" ? `${x}n` : x)) ??
+      String(value);
   } catch {
     text = Object.prototype.toString.call(value);
   }

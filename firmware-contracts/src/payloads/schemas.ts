@@ -19,7 +19,11 @@ export const id = z
   .regex(ID_PATTERN, "must be 1-64 characters of A-Z a-z 0-9 _ . -")
   .describe("an id: 1-64 characters of A-Z a-z 0-9 _ . -");
 /** Boot id: chosen at random by the device at every boot (e.g. 16 hex digits). */
-export const bootId = z.string().min(1).max(64).describe("random id the device picks at every boot");
+export const bootId = z
+  .string()
+  .min(1)
+  .max(64)
+  .describe("random id the device picks at every boot");
 export const seq = z
   .number()
   .int()
@@ -34,7 +38,12 @@ export const millis = z
   .max(Number.MAX_SAFE_INTEGER)
   .describe("event time: integer ms since the Unix epoch, a CBOR integer");
 /** A sensor value: any float64, including NaN and +-Infinity (sensor fault markers). */
-export const sensorValue = z.union([z.number(), z.nan(), z.literal(Infinity), z.literal(-Infinity)]);
+export const sensorValue = z.union([
+  z.number(),
+  z.nan(),
+  z.literal(Infinity),
+  z.literal(-Infinity),
+]);
 export const severity = z.enum(["info", "warning", "critical"]);
 
 const version = z.literal(SCHEMA_MAJOR);
@@ -48,7 +57,12 @@ const deviceEnvelope = {
 };
 
 /** Quality of a reading: 0 good (default), 1 uncertain, 2 bad. */
-export const quality = z.number().int().min(0).max(2).describe("0 good (default), 1 uncertain, 2 bad");
+export const quality = z
+  .number()
+  .int()
+  .min(0)
+  .max(2)
+  .describe("0 good (default), 1 uncertain, 2 bad");
 
 export const reading = z.object({
   sensor: id,

@@ -30,7 +30,9 @@ export const frameReading = z.object({
   /** float64 (or float32/float16/integer on the wire); NaN and +-Infinity mark sensor faults. */
   value: sensorValue,
   /** When the MCU sampled it: ms since the MCU booted. Absent: the host stamps arrival time. */
-  t: mcuMillis.optional().describe("when the MCU sampled it, ms since its boot; absent: the host stamps arrival"),
+  t: mcuMillis
+    .optional()
+    .describe("when the MCU sampled it, ms since its boot; absent: the host stamps arrival"),
   /** 0 good (default), 1 uncertain, 2 bad. */
   q: quality.optional(),
 });
@@ -42,9 +44,17 @@ export const readingsBody = z.object({
 export const sensorInfo = z.object({
   id,
   /** Unit symbol, UCUM-style where one exists: "Cel", "kPa", "%", "L/min", "V", "1" for counts. */
-  unit: z.string().max(16).describe('unit symbol, UCUM-style: "Cel", "kPa", "%", "L/min", "1" for counts'),
+  unit: z
+    .string()
+    .max(16)
+    .describe('unit symbol, UCUM-style: "Cel", "kPa", "%", "L/min", "1" for counts'),
   /** What it measures, e.g. "temperature", "pressure", "flow". */
-  kind: z.string().min(1).max(16).optional().describe('what it measures: "temperature", "pressure", ...'),
+  kind: z
+    .string()
+    .min(1)
+    .max(16)
+    .optional()
+    .describe('what it measures: "temperature", "pressure", ...'),
 });
 
 export const helloBody = z.object({
@@ -57,7 +67,11 @@ export const helloBody = z.object({
 
 export const eventBody = z.object({
   /** What happened: "fault", "boot", "watchdog", "brownout", "sensor-lost", ... */
-  type: z.string().min(1).max(32).describe('what happened: "fault", "boot", "watchdog", "brownout", ...'),
+  type: z
+    .string()
+    .min(1)
+    .max(32)
+    .describe('what happened: "fault", "boot", "watchdog", "brownout", ...'),
   /** Firmware-specific numeric code (e.g. an errno or fault register). */
   code: z
     .number()

@@ -3,7 +3,8 @@ import { cobsDecode, cobsEncode, cobsMaxEncodedLength } from "./cobs";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const bytes = (h: string) => new Uint8Array(Buffer.from(h, "hex"));
-const range = (from: number, to: number) => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number) =>
+  Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 // Examples from the COBS paper and the Wikipedia article's table (encoded without delimiter).
 const examples: [string, Uint8Array, string][] = [
@@ -17,8 +18,16 @@ const examples: [string, Uint8Array, string][] = [
   ["01..FE (254 bytes)", range(1, 254), "ff" + hex(range(1, 254))],
   ["00..FE (255 bytes)", range(0, 254), "01ff" + hex(range(1, 254))],
   ["01..FF (255 bytes)", range(1, 255), "ff" + hex(range(1, 254)) + "02ff"],
-  ["02..FF 00 (255 bytes)", Uint8Array.from([...range(2, 255), 0]), "ff" + hex(range(2, 255)) + "0101"],
-  ["03..FF 00 01 (255 bytes)", Uint8Array.from([...range(3, 255), 0, 1]), "fe" + hex(range(3, 255)) + "0201"],
+  [
+    "02..FF 00 (255 bytes)",
+    Uint8Array.from([...range(2, 255), 0]),
+    "ff" + hex(range(2, 255)) + "0101",
+  ],
+  [
+    "03..FF 00 01 (255 bytes)",
+    Uint8Array.from([...range(3, 255), 0, 1]),
+    "fe" + hex(range(3, 255)) + "0201",
+  ],
 ];
 
 describe("COBS", () => {
@@ -29,7 +38,7 @@ describe("COBS", () => {
   });
 
   it("never emits a zero byte", () => {
-    const raw = Uint8Array.from({ length: 2000 }, (_, i) => (i * 7) % 3 === 0 ? 0 : i & 0xff);
+    const raw = Uint8Array.from({ length: 2000 }, (_, i) => ((i * 7) % 3 === 0 ? 0 : i & 0xff));
     expect(cobsEncode(raw).includes(0)).toBe(false);
   });
 

@@ -10,7 +10,10 @@ export function cobsMaxEncodedLength(n: number): number {
 }
 
 /** COBS-encodes `src`; the result holds no 0x00 (the caller appends the delimiter). */
-export function cobsEncode(src: Uint8Array, out = new Uint8Array(cobsMaxEncodedLength(src.length))): Uint8Array {
+export function cobsEncode(
+  src: Uint8Array,
+  out = new Uint8Array(cobsMaxEncodedLength(src.length)),
+): Uint8Array {
   let codeAt = 0;
   let o = 1;
   let code = 1;

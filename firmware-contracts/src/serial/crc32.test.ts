@@ -11,7 +11,12 @@ describe("CRC-32/ISO-HDLC", () => {
 
   it("matches zlib on a few more inputs", async () => {
     const { crc32: zlibCrc32 } = await import("node:zlib");
-    for (const s of ["", "a", "The quick brown fox jumps over the lazy dog", "\u0000\u00ff".repeat(300)]) {
+    for (const s of [
+      "",
+      "a",
+      "The quick brown fox jumps over the lazy dog",
+      "\u0000\u00ff".repeat(300),
+    ]) {
       expect(crc32(ascii(s))).toBe(zlibCrc32(ascii(s)));
     }
   });

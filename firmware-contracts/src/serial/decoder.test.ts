@@ -5,11 +5,16 @@ import { cobsDecode, cobsEncode } from "./cobs";
 import { FrameDecoder } from "./decoder";
 import { FRAME_VERSION, encodeFrame, encodeRawFrame, type FrameResult } from "./frame";
 
-const f1 = encodeFrame({ type: "readings", seq: 1, body: { readings: [{ sensor: "temp", value: 20.25, t: 10 }] } });
+const f1 = encodeFrame({
+  type: "readings",
+  seq: 1,
+  body: { readings: [{ sensor: "temp", value: 20.25, t: 10 }] },
+});
 const f2 = encodeFrame({ type: "event", seq: 2, body: { type: "boot" } });
 const f3 = encodeFrame({ type: "ack", seq: 3, body: { id: 5, ok: true } });
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
-const summary = (rs: FrameResult[]) => rs.map((r) => (r.ok ? `${r.frame.type}#${r.frame.seq}` : r.error.reason));
+const summary = (rs: FrameResult[]) =>
+  rs.map((r) => (r.ok ? `${r.frame.type}#${r.frame.seq}` : r.error.reason));
 
 describe("FrameDecoder", () => {
   it("decodes frames split at every possible point", () => {
@@ -54,7 +59,11 @@ describe("FrameDecoder", () => {
   it("reports an oversize frame once, skips to the next delimiter, then decodes on", () => {
     const d = new FrameDecoder({ maxFrameBytes: 64 });
     const junk = new Uint8Array(500).fill(0x41);
-    const rs = [...d.push(junk.subarray(0, 100)), ...d.push(junk.subarray(100)), ...d.push(concat(Uint8Array.of(0), f3))];
+    const rs = [
+      ...d.push(junk.subarray(0, 100)),
+      ...d.push(junk.subarray(100)),
+      ...d.push(concat(Uint8Array.of(0), f3)),
+    ];
     expect(summary(rs)).toEqual(["oversize", "ack#3"]);
     expect(d.counters.oversize).toBe(1);
     const first = rs[0]!;
@@ -86,7 +95,16 @@ describe("FrameDecoder", () => {
       ),
     );
     expect(summary(rs)).toEqual(["cobs", "crc", "version", "type", "cbor", "schema", "ack#3"]);
-    expect(d.counters).toMatchObject({ cobs: 1, crc: 1, version: 1, type: 1, cbor: 1, schema: 1, errors: 6, frames: 1 });
+    expect(d.counters).toMatchObject({
+      cobs: 1,
+      crc: 1,
+      version: 1,
+      type: 1,
+      cbor: 1,
+      schema: 1,
+      errors: 6,
+      frames: 1,
+    });
     const version = rs[2]!;
     expect(!version.ok && version.error.message).toMatch(/version 9; this reader supports 1/);
   });

@@ -5,7 +5,13 @@
  * so after garbage the decoder is back in sync at the next delimiter.
  */
 import { cobsDecodeInto, cobsMaxEncodedLength } from "./cobs";
-import { FrameError, MAX_FRAME_BYTES, parseFrame, type FrameErrorReason, type FrameResult } from "./frame";
+import {
+  FrameError,
+  MAX_FRAME_BYTES,
+  parseFrame,
+  type FrameErrorReason,
+  type FrameResult,
+} from "./frame";
 
 export interface FrameDecoderOptions {
   /** Largest frame accepted, before COBS and without the delimiter. Default MAX_FRAME_BYTES. */
@@ -44,7 +50,8 @@ export class FrameDecoder {
 
   constructor(opts: FrameDecoderOptions = {}) {
     const max = opts.maxFrameBytes ?? MAX_FRAME_BYTES;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxFrameBytes must be a positive integer, got ${max}`);
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`maxFrameBytes must be a positive integer, got ${max}`);
     this.maxFrameBytes = max;
     this.buf = new Uint8Array(cobsMaxEncodedLength(max));
     this.scratch = new Uint8Array(this.buf.length);
@@ -104,10 +111,22 @@ export class FrameDecoder {
     const wire = this.buf.subarray(0, this.len); // parseFrame copies it on failure
     const n = cobsDecodeInto(this.buf, this.len, this.scratch);
     if (n < 0) {
-      return this.error(FrameError.report("cobs", "invalid COBS: a code byte runs past the end of the frame", wire.slice()));
+      return this.error(
+        FrameError.report(
+          "cobs",
+          "invalid COBS: a code byte runs past the end of the frame",
+          wire.slice(),
+        ),
+      );
     }
     if (n > this.maxFrameBytes) {
-      return this.error(FrameError.report("oversize", `frame is ${n} B, limit ${this.maxFrameBytes} B`, wire.slice()));
+      return this.error(
+        FrameError.report(
+          "oversize",
+          `frame is ${n} B, limit ${this.maxFrameBytes} B`,
+          wire.slice(),
+        ),
+      );
     }
     const result = parseFrame(this.scratch.subarray(0, n), wire);
     if (result.ok) this.c.frames++;

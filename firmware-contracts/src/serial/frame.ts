@@ -52,7 +52,12 @@ export class FrameError extends Error {
    * A FrameError for a decoder report: same object, no stack trace. A bad frame is a fact about
    * the input, not the code, and capturing a stack costs more than decoding a good frame.
    */
-  static report(reason: FrameErrorReason, message: string, bytes: Uint8Array, header?: FrameError["header"]): FrameError {
+  static report(
+    reason: FrameErrorReason,
+    message: string,
+    bytes: Uint8Array,
+    header?: FrameError["header"],
+  ): FrameError {
     const limit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
@@ -66,14 +71,22 @@ export class FrameError extends Error {
 export type FrameResult = { ok: true; frame: Frame } | { ok: false; error: FrameError };
 
 const typeByCode = new Map<number, FrameType>(
-  (Object.entries(FRAME_TYPES) as [FrameType, { code: number }][]).map(([name, t]) => [t.code, name]),
+  (Object.entries(FRAME_TYPES) as [FrameType, { code: number }][]).map(([name, t]) => [
+    t.code,
+    name,
+  ]),
 );
 
 /**
  * Builds one wire frame from raw parts, with no validation of the body: for tests, vectors
  * and fuzzing (e.g. an unknown version or type byte). Returns COBS bytes plus the delimiter.
  */
-export function encodeRawFrame(version: number, typeCode: number, seq: number, body: Uint8Array): Uint8Array {
+export function encodeRawFrame(
+  version: number,
+  typeCode: number,
+  seq: number,
+  body: Uint8Array,
+): Uint8Array {
   const raw = new Uint8Array(FRAME_HEADER_BYTES + body.length + CRC_BYTES);
   const view = new DataView(raw.buffer);
   raw[0] = version;
@@ -91,9 +104,14 @@ export function encodeRawFrame(version: number, typeCode: number, seq: number, b
  * Validates and encodes a frame: COBS-encoded and 0x00-terminated, ready to write to a UART.
  * Throws FrameError (reason schema, type or oversize) if it cannot be sent as given.
  */
-export function encodeFrame<T extends FrameType>(frame: { type: T; seq: number; body: FrameBodyOf<T> }): Uint8Array {
+export function encodeFrame<T extends FrameType>(frame: {
+  type: T;
+  seq: number;
+  body: FrameBodyOf<T>;
+}): Uint8Array {
   const spec = FRAME_TYPES[frame.type] as (typeof FRAME_TYPES)[FrameType] | undefined;
-  if (spec === undefined) throw new FrameError("type", `unknown frame type ${JSON.stringify(frame.type)}`);
+  if (spec === undefined)
+    throw new FrameError("type", `unknown frame type ${JSON.stringify(frame.type)}`);
   if (!Number.isInteger(frame.seq) || frame.seq < 0 || frame.seq > 0xffff) {
     throw new FrameError("schema", `seq must be an integer 0..65535, got ${frame.seq}`);
   }
@@ -104,7 +122,10 @@ export function encodeFrame<T extends FrameType>(frame: { type: T; seq: number; 
   const body = encodeCbor(frame.body);
   const size = FRAME_HEADER_BYTES + body.length + CRC_BYTES;
   if (size > MAX_FRAME_BYTES) {
-    throw new FrameError("oversize", `${frame.type} frame is ${size} B, limit ${MAX_FRAME_BYTES} B`);
+    throw new FrameError(
+      "oversize",
+      `${frame.type} frame is ${size} B, limit ${MAX_FRAME_BYTES} B`,
+    );
   }
   return encodeRawFrame(FRAME_VERSION, spec.code, frame.seq, body);
 }
@@ -115,7 +136,11 @@ export function encodeFrame<T extends FrameType>(frame: { type: T; seq: number; 
  */
 export function parseFrame(raw: Uint8Array, wire: Uint8Array): FrameResult {
   if (raw.length < MIN_FRAME_BYTES) {
-    return fail("crc", `frame of ${raw.length} B is shorter than the ${MIN_FRAME_BYTES} B minimum`, wire);
+    return fail(
+      "crc",
+      `frame of ${raw.length} B is shorter than the ${MIN_FRAME_BYTES} B minimum`,
+      wire,
+    );
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const crcAt = raw.length - CRC_BYTES;
@@ -135,7 +160,12 @@ export function parseFrame(raw: Uint8Array, wire: Uint8Array): FrameResult {
   }
   const type = typeByCode.get(header.typeCode);
   if (type === undefined) {
-    return fail("type", `unknown frame type byte 0x${header.typeCode.toString(16).padStart(2, "0")}`, wire, header);
+    return fail(
+      "type",
+      `unknown frame type byte 0x${header.typeCode.toString(16).padStart(2, "0")}`,
+      wire,
+      header,
+    );
   }
   let body: unknown;
   try {
@@ -143,7 +173,12 @@ export function parseFrame(raw: Uint8Array, wire: Uint8Array): FrameResult {
   } catch (err) {
     return fail("cbor", `${type} frame: ${(err as Error).message}`, wire, header);
   }
-  if (body === null || typeof body !== "object" || Array.isArray(body) || body instanceof Uint8Array) {
+  if (
+    body === null ||
+    typeof body !== "object" ||
+    Array.isArray(body) ||
+    body instanceof Uint8Array
+  ) {
     return fail("schema", `${type} frame body must be a CBOR map`, wire, header);
   }
   const parsed = FRAME_TYPES[type].schema.safeParse(body);
