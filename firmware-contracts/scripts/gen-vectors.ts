@@ -1,4 +1,4 @@
-/** Writes firmware-contracts/vectors/{frames,payloads}/*.json from scripts/vectors/cases.ts. */
+/** Writes firmware-contracts/vectors/{frames,payloads}/*.json from scripts/vectors/{frame,payload}-cases.ts. */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,7 +1,8 @@
 /** Turns the golden cases into the files under vectors/ (path relative to vectors/ -> text). */
 import { encodePayload, topicFor } from "../../src";
 import { CRC_BYTES, FRAME_VERSION, cobsDecode, encodeFrame } from "../../src/serial";
-import { frameCases, payloadCases, rawFrameCases, rawPayloadCases } from "./cases";
+import { frameCases, rawFrameCases } from "./frame-cases";
+import { payloadCases, rawPayloadCases } from "./payload-cases";
 import { toTagged } from "./json";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
