@@ -46,7 +46,8 @@ export class NmeaDecoder {
       out.sentences++;
       const mapped = this.mapper.map(packet, t);
       if (mapped.length === 0) out.ignored++;
-      for (const r of mapped) if (Number.isFinite(r.value)) out.readings.push({ ...r, t });
+      for (const r of mapped)
+        if (Number.isFinite(r.value)) out.readings.push({ sensor: r.sensor, t, value: r.value });
     }
     return out;
   }

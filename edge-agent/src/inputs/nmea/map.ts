@@ -28,10 +28,12 @@ export class NmeaMapper {
   private lastGga = -Infinity;
   private lastRmc = -Infinity;
 
+  private readonly names = new Map<string, string>();
+
   constructor(private readonly prefix: string) {}
 
   map(p: Packet, t: number): { sensor: string; value: number }[] {
-    const r = (field: string, value: number) => ({ sensor: `${this.prefix}.${field}`, value });
+    const r = (field: string, value: number) => ({ sensor: this.name(field), value });
     switch (p.sentenceId) {
       case "GGA": {
         this.lastGga = t;
@@ -64,5 +66,11 @@ export class NmeaMapper {
       default:
         return [];
     }
+  }
+
+  private name(field: string): string {
+    let n = this.names.get(field);
+    if (n === undefined) this.names.set(field, (n = `${this.prefix}.${field}`));
+    return n;
   }
 }

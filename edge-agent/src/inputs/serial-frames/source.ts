@@ -61,7 +61,7 @@ export class SerialFramesSource implements ReadingSource {
     this.port = new ReopeningPort(
       { path: this.cfg.path, baudRate: this.cfg.baudRate, reopen: this.cfg.reopen },
       {
-        onData: (chunk) => this.onData(chunk, sink),
+        onData: (chunk) => this.ingest(chunk, sink),
         onStatus: (s) => {
           if (s.kind === "open") {
             // Whatever was half-received belongs to the old connection.
@@ -85,7 +85,8 @@ export class SerialFramesSource implements ReadingSource {
     await port?.stop();
   }
 
-  private onData(chunk: Uint8Array, sink: SourceSink): void {
+  /** Bytes as read from the port (the port calls this; benchmarks and replays may too). */
+  ingest(chunk: Uint8Array, sink: SourceSink): void {
     const arrival = this.deps.clock();
     const out: SourceReading[] = [];
     for (const r of this.decoder.push(chunk)) {
