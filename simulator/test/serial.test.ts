@@ -95,3 +95,26 @@ describe("serial transport through real socat pty pairs", () => {
     }
   }, 60_000);
 });
+
+describe("serial transport without a reader", () => {
+  it("fails the run with the port's path instead of hanging, and cleans up", async () => {
+    const transport = new SerialTransport(serialTransport.parse({ type: "serial", stallTimeout: 500, linger: 0 }));
+    let path = "";
+    const run = simulate(
+      parseSpec(`
+duration: 12h
+profiles:
+  p:
+    sensors:
+      x: { interval: 1s, source: { type: noise } }
+devices:
+  - { profile: p, id: lonely }
+`),
+      { transport, onReady: () => void (path = transport.links()[0]!.path) },
+    );
+    await expect(run).rejects.toThrow(/nobody has read .*lonely for 500 ms/);
+    const { existsSync } = await import("node:fs");
+    expect(path).not.toBe("");
+    expect(existsSync(path)).toBe(false);
+  });
+});

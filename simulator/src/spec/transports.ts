@@ -22,6 +22,9 @@ export const serialTransport = z.object({
   link: z.string().default("{device}").describe("Name of the link the edge agent opens; `{device}` is replaced. The simulator's end gets `.sim` appended."),
   baudRate: z.number().int().positive().default(115_200).describe("Baud rate the simulator's end is opened with (ptys ignore it)."),
   socat: z.string().default("socat").describe("socat executable."),
+  stallTimeout: positiveDuration
+    .default(30_000)
+    .describe("Fail the run when a port's reader takes nothing for this long (no edge agent on it)."),
   linger: z
     .union([z.literal(0), positiveDuration])
     .default(1000)

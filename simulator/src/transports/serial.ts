@@ -7,7 +7,7 @@
  * 0x00, so the next genuine frame still decodes; CRC errors are readings frames whose CRC
  * has one bit flipped.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SerialPort } from "serialport";
@@ -53,6 +53,7 @@ export class SerialTransport implements Transport {
   async start(devices: readonly SimDevice[]): Promise<void> {
     this.ownDir = this.spec.dir === undefined;
     this.dir = this.spec.dir ?? (await mkdtemp(path.join(tmpdir(), "fl-sim-serial-")));
+    await mkdir(this.dir, { recursive: true });
     for (const device of devices) {
       const name = this.spec.link.replaceAll("{device}", device.id).replaceAll("{site}", device.site);
       const agentPath = path.resolve(this.dir, name);
@@ -81,7 +82,17 @@ export class SerialTransport implements Transport {
         this.s.readingsAcked += readings;
       }
     });
-    if (!ok) await new Promise<void>((resolve) => port.drain(() => resolve()));
+    if (ok) return;
+    // The pty passes bytes on only as fast as the far end reads them (like a UART with flow control).
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      new Promise<boolean>((resolve) => port.drain(() => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), this.spec.stallTimeout))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) {
+      throw new Error(`nobody has read ${line.pair.agentPath} for ${this.spec.stallTimeout} ms: start an edge agent on it (run --settle gives time to)`);
+    }
   }
 
   private frame(line: Line, f: Omit<FrameInput, "seq">): Uint8Array {
