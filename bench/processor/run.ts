@@ -202,6 +202,8 @@ async function main() {
     const pub = await mqtt.connectAsync(broker.url, { clientId: "bench-pub" });
     const sub = await mqtt.connectAsync(broker.url, { clientId: "bench-sub" });
     console.log(await latency(pub, sub, "full", 10));
+    const m = await (await fetch(`${full.url}/metrics`)).text();
+    console.log(m.split("\n").filter((l) => /eventloop_lag|gc_duration_seconds_(sum|count)|cpu_seconds_total/.test(l) && !l.startsWith("#")).join("\n"));
     await pub.endAsync();
     await sub.endAsync();
     await full.stop();

@@ -11,7 +11,7 @@ import { decodePayload, encodePayload, topics, type Telemetry } from "@fieldline
 import { pino } from "pino";
 import { AnomalyAlerts } from "../../cloud-processor/src/alerts/anomaly.ts";
 import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "../../cloud-processor/src/detection/index.ts";
-import { DetectorBank } from "../../cloud-processor/src/detectors/bank.ts";
+import { InlineDetection } from "../../cloud-processor/src/detectors/inline.ts";
 import { DeadLetterStore } from "../../cloud-processor/src/ingest/dead-letter.ts";
 import { Deduper } from "../../cloud-processor/src/ingest/dedupe.ts";
 import { Metrics } from "../../cloud-processor/src/metrics.ts";
@@ -91,7 +91,7 @@ async function runPipeline(msgs: Message[], readingsPerMsg: number, detector: De
     write: (pts) => writer.enqueue(pts),
     metrics: new Metrics({ defaults: false }),
     log,
-    detectors: detector ? new DetectorBank(detector, join(dir, "det.json"), log) : undefined,
+    detection: detector ? new InlineDetection(detector, join(dir, "det.json"), log) : undefined,
     anomalies: detector ? new AnomalyAlerts(ALERT_THRESHOLD, 60_000) : undefined,
     alert: () => {},
   });

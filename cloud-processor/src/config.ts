@@ -81,6 +81,10 @@ export const configSchema = z
     detection: z
       .object({
         enabled: z.boolean().default(true).describe("Score every finite reading with the anomaly detector."),
+        thread: z
+          .enum(["worker", "inline"])
+          .default("worker")
+          .describe("worker: detectors run in a worker thread (a second core; scoring never delays rules and alerts); inline: on the event loop, in slices."),
         checkpointIntervalMs: ms(60_000, "How often detector state is checkpointed (also on stop)."),
         alerts: z.boolean().default(true).describe("Raise `anomaly.<sensor>` alerts when score >= ALERT_THRESHOLD."),
         clearAfterMs: ms(300_000, "An anomaly alert clears after this much event time without a detection."),

@@ -1,6 +1,7 @@
 /**
- * The per-message path: topic -> decode and validate -> dedupe -> per reading: detect, rules
- * -> points to the sink writer. The returned promise resolves when the message's work is
+ * The per-message path: topic -> decode and validate -> dedupe -> rules (alerts go out now)
+ * -> anomaly scores (off the event loop's critical path, see detectors/) -> points to the
+ * sink writer. The returned promise resolves when the message's work is
  * durable (points written, or the bad payload kept in the dead-letter store); the MQTT
  * session acknowledges the message then. A bad message never throws out of here.
  */
@@ -8,7 +9,7 @@ import { decodePayload, parseTopic, type Telemetry } from "@fieldline/firmware-c
 import type { Logger } from "pino";
 import type { AlertSignal } from "./alerts/signal.ts";
 import type { AnomalyAlerts } from "./alerts/anomaly.ts";
-import type { DetectorBank } from "./detectors/bank.ts";
+import type { Detection } from "./detectors/detection.ts";
 import type { DeadLetterStore } from "./ingest/dead-letter.ts";
 import type { Deduper } from "./ingest/dedupe.ts";
 import type { Metrics } from "./metrics.ts";
@@ -22,7 +23,8 @@ export interface PipelineParts {
   write: (points: Point[]) => Promise<void>;
   metrics: Metrics;
   log: Logger;
-  detectors?: DetectorBank;
+  /** Anomaly scoring (inline in slices, or in a worker thread); absent = no scores. */
+  detection?: Detection;
   anomalies?: AnomalyAlerts;
   rules?: RulesService;
   /** Receives alert signals from rules and anomalies. */
@@ -85,11 +87,49 @@ export class Pipeline {
         break;
     }
     metrics.messages.inc({ result: "ok" });
-    return this.p.write(this.points(addr.site, msg));
+    const points = this.points(addr.site, msg);
+    if (!this.p.detection) return this.p.write(points);
+    return new Promise<void>((resolve, reject) => {
+      this.detect(addr.site, msg, points, () => this.p.write(points).then(resolve, reject));
+    });
+  }
+
+  /** Scores the message's finite readings, adds the scores to the points, then calls `done`. */
+  private detect(site: string, msg: Telemetry, points: Point[], done: () => void): void {
+    const { detection, anomalies, alert } = this.p;
+    const idx: number[] = [];
+    for (let i = 0; i < points.length; i++) if (points[i]!.fields.value !== undefined) idx.push(i);
+    const t = new Float64Array(idx.length);
+    const values = new Float64Array(idx.length);
+    const sensors = new Array<string>(idx.length);
+    for (let k = 0; k < idx.length; k++) {
+      const rd = msg.readings[idx[k]!]!;
+      t[k] = rd.t;
+      values[k] = rd.value;
+      sensors[k] = rd.sensor;
+    }
+    detection!.score({ device: msg.device, sensors, t, values }).then(
+      (scores) => {
+        for (let k = 0; k < idx.length; k++) {
+          const i = idx[k]!;
+          const rd = msg.readings[i]!;
+          const score = scores[k]!;
+          points[i]!.fields.score = score;
+          const s = anomalies?.observe(site, msg.device, rd.sensor, rd.t, rd.value, score);
+          if (s && alert) alert(s);
+        }
+        done();
+      },
+      (err: unknown) => {
+        // Scoring is an enrichment: the points are still stored, without a score.
+        this.p.log.error({ device: msg.device, err: (err as Error).message }, "detection failed; points stored without scores");
+        done();
+      },
+    );
   }
 
   private points(site: string, msg: Telemetry): Point[] {
-    const { detectors, anomalies, rules, alert, metrics } = this.p;
+    const { rules, alert, metrics } = this.p;
     const out: Point[] = new Array(msg.readings.length);
     let nonFinite = 0;
     const keys = this.seriesOf(site, msg.device);
@@ -98,12 +138,6 @@ export class Pipeline {
       const fields: Record<string, number> = {};
       if (Number.isFinite(rd.value)) {
         fields.value = rd.value;
-        if (detectors) {
-          const score = detectors.score(msg.device, rd.sensor, rd.t, rd.value);
-          fields.score = score;
-          const s = anomalies?.observe(site, msg.device, rd.sensor, rd.t, rd.value, score);
-          if (s && alert) alert(s);
-        }
       } else {
         fields.fault = FAULT_CODE(rd.value);
         nonFinite++;

@@ -14,7 +14,9 @@ import type { AlertSignal } from "./alerts/signal.ts";
 import { HttpApi } from "./api/http.ts";
 import type { Config } from "./config.ts";
 import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "./detection/index.ts";
-import { DetectorBank } from "./detectors/bank.ts";
+import type { Detection } from "./detectors/detection.ts";
+import { InlineDetection } from "./detectors/inline.ts";
+import { WorkerDetection } from "./detectors/worker.ts";
 import { DeadLetterStore } from "./ingest/dead-letter.ts";
 import { Deduper } from "./ingest/dedupe.ts";
 import { MqttSession } from "./ingest/session.ts";
@@ -45,7 +47,7 @@ export class Processor {
   readonly rules: RulesService;
   readonly pipeline: Pipeline;
   readonly api: HttpApi;
-  readonly detectors: DetectorBank | undefined;
+  readonly detection: Detection | undefined;
   private readonly deadLetters: DeadLetterStore;
   private readonly history: AlertHistory;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -77,7 +79,7 @@ export class Processor {
       { ...cfg.mqtt, filters },
       (topic, payload) => this.pipeline.handle(topic, payload),
       log,
-      () => this.stopping || this.writer.full,
+      () => this.stopping || this.writer.bufferedPoints + (this.detection?.pending ?? 0) >= cfg.writer.maxBufferedPoints,
     );
     const publish = (topic: string, payload: Uint8Array, o: { retain: boolean }) => this.session.publish(topic, payload, o);
     this.alerts = new AlertManager(
@@ -99,7 +101,12 @@ export class Processor {
     );
     this.rules = new RulesService(join(dir, "rules.json"), publish, log);
     if (cfg.detection.enabled) {
-      this.detectors = new DetectorBank(deps.detector ?? defaultDetector, join(dir, "detectors.json"), log);
+      const path = join(dir, "detectors.json");
+      const resume = () => this.session.resume();
+      this.detection =
+        deps.detector || cfg.detection.thread === "inline"
+          ? new InlineDetection(deps.detector ?? defaultDetector, path, log, resume)
+          : new WorkerDetection(path, cfg.log.level, resume);
     }
     const anomalies = cfg.detection.enabled && cfg.detection.alerts
       ? new AnomalyAlerts(deps.alertThreshold ?? ALERT_THRESHOLD, cfg.detection.clearAfterMs)
@@ -113,7 +120,7 @@ export class Processor {
       write: (points) => this.writer.enqueue(points),
       metrics,
       log,
-      detectors: this.detectors,
+      detection: this.detection,
       anomalies,
       rules: this.rules,
       alert: signal,
@@ -149,15 +156,15 @@ export class Processor {
     await this.history.start();
     this.alerts.restore(await this.history.active());
     await this.writer.start();
-    if (this.detectors) {
-      const n = await this.detectors.load();
-      if (n > 0) this.log.info({ series: n }, "detectors restored from checkpoint");
+    if (this.detection) {
+      const n = await this.detection.start();
+      if (n > 0) this.log.info({ series: n, thread: this.detection.name }, "detectors restored from checkpoint");
     }
     await this.api.start();
     this.session.start();
     const { tickMs } = this.cfg.alerts;
     if (tickMs > 0) this.timers.push(setInterval(() => this.tick(), tickMs));
-    if (this.detectors && this.cfg.detection.checkpointIntervalMs > 0) {
+    if (this.detection && this.cfg.detection.checkpointIntervalMs > 0) {
       this.timers.push(setInterval(() => void this.checkpoint(), this.cfg.detection.checkpointIntervalMs));
     }
     this.log.info({ sink: this.writer.sink.name, api: this.api.url, mqtt: this.cfg.mqtt.url }, "processor started");
@@ -171,14 +178,14 @@ export class Processor {
     m.inflight.set(this.session.inflight);
     m.paused.set(this.session.paused ? 1 : 0);
     m.activeAlerts.set(this.alerts.list().length);
-    m.detectorSeries.set(this.detectors?.size ?? 0);
+    m.detectorSeries.set(this.detection?.series ?? 0);
     m.mqttConnected.set(this.session.connected ? 1 : 0);
     m.sinkHealthy.set(this.writer.healthy ? 1 : 0);
   }
 
   private async checkpoint(): Promise<void> {
     try {
-      await this.detectors?.checkpoint();
+      await this.detection?.checkpoint();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "detector checkpoint failed");
     }
@@ -188,10 +195,11 @@ export class Processor {
   async stop(graceMs = 5000): Promise<void> {
     this.stopping = true;
     for (const t of this.timers.splice(0)) clearInterval(t);
+    // Scores what is queued (its points then go to the writer), checkpoints, ends the thread.
+    await this.detection?.stop().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "detection stop failed"));
     await this.writer.stop(graceMs);
     await this.alerts.idle();
     await this.session.stop();
-    await this.checkpoint();
     await this.history.stop();
     await this.deadLetters.stop();
     await this.api.stop();

@@ -130,7 +130,12 @@ export class MqttSession {
     this.client = undefined;
     if (!client) return;
     for (const release of this.held.splice(0)) release();
-    await client.endAsync(false).catch(() => client.end(true));
+    // A graceful DISCONNECT, unless the connection is stuck (e.g. backpressured): then close.
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
+    await Promise.race([client.endAsync(false).catch(() => {}), stuck]);
+    clearTimeout(timer);
+    if (!client.disconnected) await client.endAsync(true).catch(() => {});
     this.connected = false;
   }
 }

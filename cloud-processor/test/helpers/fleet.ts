@@ -42,7 +42,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, ok: (v:
 export function testConfig(over: Record<string, unknown>): Config {
   return parseConfig({
     http: { port: 0 },
-    log: { level: "silent" },
+    log: { level: process.env.FL_TEST_LOG ?? "silent" },
     writer: { retryInitialMs: 50, retryMaxMs: 200 },
     alerts: { clearHoldMs: 0, tickMs: 50 },
     ...over,

@@ -44,18 +44,18 @@ describe("reliability", () => {
     await proc.session.ready;
     try {
       for (let seq = 0; seq < 50; seq++) await publishTelemetry(pub, "s1", telemetry("out", "b", seq));
-      await waitFor("first half", () => count(db, "out"), (n) => n === 500);
+      await waitFor("first half", () => count(db, "out"), (n) => n === 500, 5000);
 
       await db.stop();
       for (let seq = 50; seq < 150; seq++) await publishTelemetry(pub, "s1", telemetry("out", "b", seq));
-      await waitFor("ingest paused by backpressure", () => proc.health(), (h) => h.paused && !h.sink);
+      await waitFor("ingest paused by backpressure", () => proc.health(), (h) => h.paused && !h.sink, 8000);
       const h = proc.health();
       expect(h.bufferedPoints).toBeLessThanOrEqual(300 + 10);
       expect(h.unacked).toBeGreaterThan(0);
       expect((await fetch(`${proc.api.url}/healthz`)).status).toBe(503);
 
       await db.restart();
-      await waitFor("everything after the outage", () => count(db, "out"), (n) => n === 1500, 30_000);
+      await waitFor("everything after the outage", () => count(db, "out"), (n) => n === 1500, 15_000);
       await waitFor("all acknowledged", () => proc.health(), (x) => x.unacked === 0 && !x.paused && x.sink);
       expect(await metric(proc.api.url, "fieldline_processor_sink_errors_total")).toBeGreaterThan(0);
       expect(await metric(proc.api.url, "fieldline_processor_sink_points_rejected_total")).toBe(0);
@@ -71,7 +71,8 @@ describe("reliability", () => {
     for (let seq = 0; seq < 20; seq++) await publishTelemetry(pub, "s1", telemetry("rs", "b", seq));
     await waitFor("before the restart", () => count(db, "rs"), (n) => n === 200);
     await waitFor("acknowledged", () => first.health().unacked, (n) => n === 0);
-    const series = first.detectors!.size;
+    const series = first.detection!.series;
+    expect(series).toBeGreaterThan(0);
     await first.stop();
     await access(join(dir.path, "detectors.json"));
 
@@ -81,7 +82,7 @@ describe("reliability", () => {
     const second = new Processor(config());
     await second.start();
     try {
-      expect(second.detectors!.size).toBe(series);
+      expect(second.detection!.series).toBe(series);
       await waitFor("everything published while down", () => count(db, "rs"), (n) => n === 600);
       expect(await metric(second.api.url, "fieldline_processor_duplicates_total")).toBe(0);
     } finally {

@@ -1,0 +1,33 @@
+/** The detection worker thread: owns a DetectorBank with the default detector. */
+import { parentPort, workerData } from "node:worker_threads";
+import { pino } from "pino";
+import { defaultDetector } from "../detection/index.ts";
+import { DetectorBank } from "./bank.ts";
+import type { Request, Response } from "./worker.ts";
+
+const { checkpointPath, logLevel } = workerData as { checkpointPath: string; logLevel: string };
+const log = pino({ level: logLevel, base: { component: "cloud-processor", thread: "detection" } });
+const bank = new DetectorBank(defaultDetector, checkpointPath, log);
+const port = parentPort!;
+
+port.on("message", (req: Request) => {
+  void handle(req).then(
+    (res) => port.postMessage(res, res.op === "score" ? [res.scores.buffer as ArrayBuffer] : []),
+    (err: unknown) => port.postMessage({ op: "error", id: req.id, message: (err as Error).message, series: bank.size } satisfies Response),
+  );
+});
+
+async function handle(req: Request): Promise<Response> {
+  switch (req.op) {
+    case "score": {
+      const scores = new Float64Array(req.values.length);
+      for (let i = 0; i < scores.length; i++) scores[i] = bank.score(req.device, req.sensors[i]!, req.t[i]!, req.values[i]!);
+      return { op: "score", id: req.id, scores, series: bank.size };
+    }
+    case "load":
+      return { op: "done", id: req.id, n: await bank.load(), series: bank.size };
+    case "checkpoint":
+      await bank.checkpoint();
+      return { op: "done", id: req.id, n: bank.size, series: bank.size };
+  }
+}
