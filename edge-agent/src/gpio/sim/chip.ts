@@ -38,7 +38,10 @@ export class SimGpioChip implements GpioChip {
 
   /** Start listening (done implicitly by the first line request). */
   open(): Promise<void> {
-    this.opening ??= this.listen();
+    this.opening ??= this.listen().catch((err: unknown) => {
+      this.opening = undefined; // let a later call try again
+      throw err;
+    });
     return this.opening;
   }
 

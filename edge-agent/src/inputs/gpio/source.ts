@@ -23,6 +23,7 @@ export class GpioInputSource implements ReadingSource {
   async start(sink: SourceSink): Promise<void> {
     const chip = this.deps.gpio;
     if (!chip) throw new Error(`input ${this.id}: no GPIO chip configured`);
+    if (this.held.length > 0) return; // already started
     try {
       for (const c of this.cfg.lines) {
         const report = (raw: 0 | 1, t: number) =>
