@@ -1,5 +1,5 @@
 /** Prometheus metrics of one agent, in its own registry (no global default registry). */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { OutboxStats } from "../outbox";
 
 export class AgentMetrics {
@@ -63,5 +63,7 @@ export class AgentMetrics {
     g("fieldline_edge_outbox_refused", "Messages refused because the outbox was full (since start)", (s) => s.refused);
     g("fieldline_edge_outbox_torn_bytes", "Torn or corrupt bytes skipped when the outbox was opened", (s) => s.tornBytes);
     this.configVersion.set(-1);
+    // Process metrics (RSS, CPU, event loop lag, GC) under the same prefix.
+    collectDefaultMetrics({ register: this.registry, prefix: "fieldline_edge_" });
   }
 }

@@ -12,7 +12,9 @@
  * whole segment (counting its unacked records) or refuses the new record (counted).
  */
 import {
+  close as closeAsync,
   closeSync,
+  fdatasync,
   fdatasyncSync,
   fstatSync,
   ftruncateSync,
@@ -72,6 +74,8 @@ export class SegmentOutbox implements Outbox {
   private cursorDirty = false;
   private cursorFlush: NodeJS.Immediate | undefined;
   private dataDirty = false;
+  /** An fdatasync running on the thread pool ("interval" policy, segment roll). */
+  private syncing = 0;
   private timer: NodeJS.Timeout | undefined;
   private chunk: { seg: number; start: number; buf: Buffer } | undefined;
   private readFd: { seg: number; fd: number } | undefined;
@@ -120,7 +124,7 @@ export class SegmentOutbox implements Outbox {
     this.counters.bytes = this.segments.reduce((n, s) => n + s.size, 0);
     if (this.opts.fsync !== "never") fsyncDir(this.opts.dir);
     if (this.opts.fsync === "interval") {
-      this.timer = setInterval(() => this.syncData(), this.opts.fsyncIntervalMs);
+      this.timer = setInterval(() => this.syncInBackground(), this.opts.fsyncIntervalMs);
       this.timer.unref();
     }
   }
@@ -130,6 +134,7 @@ export class SegmentOutbox implements Outbox {
     this.timer = undefined;
     if (this.cursorFlush) clearImmediate(this.cursorFlush);
     this.cursorFlush = undefined;
+    while (this.syncing > 0) await new Promise((r) => setTimeout(r, 1));
     this.sync();
     if (this.writeFd !== undefined) closeSync(this.writeFd);
     this.writeFd = undefined;
@@ -233,9 +238,18 @@ export class SegmentOutbox implements Outbox {
   }
 
   private roll(): Segment {
-    if (this.writeFd !== undefined) {
-      if (this.opts.fsync !== "never") fdatasyncSync(this.writeFd);
-      closeSync(this.writeFd);
+    const old = this.writeFd;
+    if (old !== undefined) {
+      if (this.opts.fsync === "always") {
+        fdatasyncSync(old);
+        closeSync(old);
+      } else if (this.opts.fsync === "interval") {
+        // Off the event loop: a safety reading must never wait for the disk.
+        this.syncing++;
+        fdatasync(old, () => closeAsync(old, () => this.syncing--));
+      } else {
+        closeSync(old);
+      }
     }
     const seg: Segment = { no: this.last().no + 1, size: 0, end: 0 };
     this.segments.push(seg);
@@ -285,11 +299,20 @@ export class SegmentOutbox implements Outbox {
     this.cursorLog.write(this.cursor);
   }
 
+  /** Forces written data to disk now, blocking (close, graceful shutdown). */
   private syncData(): void {
     if (this.dataDirty && this.writeFd !== undefined) {
       this.dataDirty = false;
       fdatasyncSync(this.writeFd);
     }
+  }
+
+  /** The "interval" policy's tick: fdatasync on the thread pool, never two at once. */
+  private syncInBackground(): void {
+    if (!this.dataDirty || this.writeFd === undefined || this.syncing > 0) return;
+    this.dataDirty = false;
+    this.syncing++;
+    fdatasync(this.writeFd, () => this.syncing--);
   }
 
   private readAt(seg: Segment, off: number): { msg: OutboxMessage; size: number } | undefined {

@@ -1,0 +1,109 @@
+// RSS of the agent process (the CLI, as systemd runs it) idle and under load: firmware
+// frames pushed as fast as a pty takes them into the serial-frames input, published to a
+// real broker. Usage: node --import tsx bench/edge/rss.ts --url mqtt://127.0.0.1:PORT
+//   --cmd "node edge-agent/dist/edge-agent.mjs" [--seconds 5]
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { SerialPort } from "serialport";
+import { encodeFrame } from "../../firmware-contracts/src/index.ts";
+
+const { values } = parseArgs({
+  options: { url: { type: "string" }, cmd: { type: "string" }, seconds: { type: "string", default: "5" }, label: { type: "string" } },
+});
+const seconds = Number(values.seconds);
+const dir = mkdtempSync(join(tmpdir(), "fl-bench-rss-"));
+const dev = join(dir, "tty-dev");
+const peerPath = join(dir, "tty-peer");
+const socat = spawn("socat", [`pty,raw,echo=0,link=${dev}`, `pty,raw,echo=0,link=${peerPath}`], { stdio: "ignore" });
+while (!existsSync(dev) || !existsSync(peerPath)) await new Promise((r) => setTimeout(r, 10));
+
+const s = createServer();
+await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+const httpPort = (s.address() as { port: number }).port;
+await new Promise((r) => s.close(r));
+
+writeFileSync(
+  join(dir, "rules.yaml"),
+  `rules:\n${Array.from({ length: 10 }, (_, i) => `  - id: r${i}\n    when: { threshold: { sensor: s${i}, above: 1000 } }\n`).join("")}`,
+);
+writeFileSync(
+  join(dir, "edge.yaml"),
+  `device: { site: bench, id: rss1 }
+broker: { url: "${values.url}" }
+inputs: [ { type: serial-frames, path: "${dev}", baudRate: 921600 } ]
+rules: { file: "${join(dir, "rules.yaml")}" }
+dataDir: "${join(dir, "data")}"
+http: { listen: "127.0.0.1:${httpPort}" }
+log: { level: warn }
+`,
+);
+const [bin, ...args] = values.cmd!.split(" ");
+const agent = spawn(bin!, [...args, "run", "--config", join(dir, "edge.yaml")], { stdio: ["ignore", "ignore", "inherit"] });
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, "utf8"))![1]) / 1024;
+const metric = async (name: string) => {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+};
+for (;;) {
+  try {
+    await metric("fieldline_edge_readings_in_total");
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+await new Promise((r) => setTimeout(r, 3000));
+const idle = rss();
+
+const peer = await new Promise<SerialPort>((resolve, reject) => {
+  const p = new SerialPort({ path: peerPath, baudRate: 921600, autoOpen: false });
+  p.open((e) => (e ? reject(e) : resolve(p)));
+});
+let running = true;
+let seq = 0;
+let v = 0;
+const pump = () => {
+  // 40 frames of 25 readings per write; wait for the pty to drain before the next.
+  const parts: Uint8Array[] = [];
+  for (let f = 0; f < 40; f++) {
+    const readings = Array.from({ length: 25 }, (_, k) => ({ sensor: `s${k % 10}`, value: v++ % 100 }));
+    parts.push(encodeFrame({ type: "readings", seq: seq++ & 0xffff, body: { readings } }));
+  }
+  peer.write(Buffer.concat(parts));
+  peer.drain(() => running && setImmediate(pump));
+};
+const r0 = await metric("fieldline_edge_readings_in_total");
+const t0 = performance.now();
+pump();
+let peak = idle;
+const samples: number[] = [];
+while (performance.now() - t0 < seconds * 1000) {
+  await new Promise((r) => setTimeout(r, 100));
+  const x = rss();
+  samples.push(x);
+  peak = Math.max(peak, x);
+}
+running = false;
+const r1 = await metric("fieldline_edge_readings_in_total");
+const elapsed = (performance.now() - t0) / 1000;
+const depth = await metric("fieldline_edge_outbox_depth");
+agent.kill("SIGTERM");
+await new Promise((r) => agent.once("exit", r));
+await new Promise((r) => peer.close(r));
+socat.kill();
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(
+  `${JSON.stringify({
+    label: values.label ?? values.cmd,
+    idleRssMB: idle,
+    loadRssPeakMB: peak,
+    loadRssMeanMB: samples.reduce((a, b) => a + b, 0) / samples.length,
+    loadReadingsPerSec: (r1 - r0) / elapsed,
+    outboxDepthAtEnd: depth,
+  })}\n`,
+);
+process.exit(0);

@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { configDoc } from "../src/config/doc";
+import { ConfigError, parseConfig } from "../src/config/load";
+
+const minimal = `
+device: { site: s1, id: d1 }
+broker: { url: "mqtt://127.0.0.1:1883" }
+`;
+
+describe("config", () => {
+  it("fills defaults for a minimal file", () => {
+    const c = parseConfig(minimal);
+    expect(c.outbox).toMatchObject({ fsync: "interval", full: "drop-oldest", maxBytes: 256 * 1024 * 1024 });
+    expect(c.telemetry).toEqual({ maxBatch: 1000, lingerMs: 20 });
+    expect(c.http.listen).toBe("127.0.0.1:9410");
+    expect(c.inputs).toEqual([]);
+  });
+
+  it("reports every problem at once, each with its path", () => {
+    let err: unknown;
+    try {
+      parseConfig(
+        `
+device: { site: "a b", id: d1 }
+broker: { url: "http://x", cert: a.pem }
+inputs:
+  - { type: serial-frames, path: /dev/ttyUSB0 }
+  - { type: serial-frames, baudRate: fast }
+  - { type: nope }
+  - { type: gpio, lines: [ { sensor: door, line: 3 } ] }
+outbox: { fsync: sometimes }
+`,
+        "edge.yaml",
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues;
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^device\.site: /),
+        expect.stringMatching(/^broker\.url: /),
+        expect.stringMatching(/^broker\.cert: give both cert and key/),
+        expect.stringMatching(/^inputs\[1\]\.path: /),
+        expect.stringMatching(/^inputs\[1\]\.baudRate: /),
+        expect.stringMatching(/^inputs\[2\]\.type: /),
+        expect.stringMatching(/^outbox\.fsync: /),
+      ]),
+    );
+    expect((err as Error).message).toMatch(/^edge\.yaml: \d+ problems/);
+  });
+
+  it("reports YAML syntax errors with a line", () => {
+    expect(() => parseConfig("device: [1, 2\nbroker: x", "bad.yaml")).toThrow(/bad\.yaml: .*\n  line \d+/);
+  });
+
+  it("needs a chip for a gpio input", () => {
+    expect(() => parseConfig(`${minimal}inputs: [ { type: gpio, lines: [ { sensor: door, line: 3 } ] } ]\n`)).toThrow(
+      /gpio: a gpio input needs gpio.chip/,
+    );
+  });
+
+  it("the README's config reference is the one generated from the schema", () => {
+    const readme = readFileSync(join(import.meta.dirname, "../README.md"), "utf8");
+    const m = /<!-- config-doc:begin -->\n([\s\S]*?)<!-- config-doc:end -->/.exec(readme);
+    expect(m, "README markers").not.toBeNull();
+    // Regenerate with: npx tsx edge-agent/src/cli.ts config-doc
+    expect(m![1]!.trim()).toBe(configDoc().trim());
+  });
+});
