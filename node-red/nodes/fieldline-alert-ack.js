@@ -16,7 +16,7 @@ module.exports = function (RED) {
       const token = node.credentials && node.credentials.token;
       if (token) headers.authorization = `Bearer ${token}`;
       try {
-        const res = await fetch(`${base}/api/alerts/${encodeURIComponent(id)}/ack`, {
+        const res = await fetch(`${base}/alerts/${encodeURIComponent(id)}/ack`, {
           method: "POST",
           headers,
           body: JSON.stringify({ by }),
