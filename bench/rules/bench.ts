@@ -169,6 +169,8 @@ const result = {
       readingsPerSec: Math.round(readingsPerSec),
       vsTarget: +(evalPerSec / TARGET).toFixed(2),
       vsTargetCpu: +(evalPerCpuSec / TARGET).toFixed(2),
+      /** Every reading checked against all 100 rules (index lookups skip the rules that do not name its sensor). */
+      ruleReadingPairsPerCpuSec: Math.round((readings * rules) / cpuSeconds),
     }),
   ),
   memory: {

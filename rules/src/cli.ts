@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { formatIssue, RulesError } from "./errors.ts";
 import { formatTable } from "./format.ts";
+import { rulesJsonSchema } from "./jsonschema.ts";
 import { loadRulesFile } from "./parse.ts";
 import { parseRecords, parseTime, replay } from "./replay.ts";
 import type { EvaluatorSnapshot } from "./snapshot.ts";
@@ -16,6 +17,9 @@ Usage:
   rules check <rules.yaml>...
       Validate rule files. Prints file:line:column: path: message for every problem
       and exits 1 if there is any.
+
+  rules schema
+      Print the JSON Schema of a rules file (for editors and the YAML language server).
 
   rules replay <rules.yaml> <telemetry.(jsonl|csv)|-> [options]
       Run the rules over recorded readings (in file order) and print the transitions.
@@ -161,6 +165,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === "check") return await check(rest);
     if (cmd === "replay") return await replayCmd(rest);
+    if (cmd === "schema") {
+      process.stdout.write(JSON.stringify(rulesJsonSchema(), null, 2) + "\n");
+      return 0;
+    }
     throw new UsageError(`unknown command "${cmd}"`);
   } catch (e) {
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

@@ -3,6 +3,7 @@ export { RulesError, formatIssue, type RulesIssue } from "./errors.ts";
 export { Evaluator, type EvaluatorOptions, type EvaluatorStats } from "./evaluator.ts";
 export { SNAPSHOT_FORMAT, type EvaluatorSnapshot, type StateSnapshot } from "./snapshot.ts";
 export { parseDuration, formatDuration } from "./duration.ts";
+export { rulesJsonSchema } from "./jsonschema.ts";
 export { globToRegExp, compileScope } from "./scope.ts";
 export { replay, parseRecords, type ReplayRecord, type ReplayOptions } from "./replay.ts";
 export type {

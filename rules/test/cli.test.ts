@@ -166,6 +166,17 @@ describe("rules CLI", () => {
     ]);
   });
 
+  it("schema prints the JSON Schema of a rules file", async () => {
+    const res = await rules(["schema"]);
+    expect(res.code).toBe(0);
+    const schema = JSON.parse(res.stdout) as {
+      title: string;
+      properties: { rules: { items: { required: string[] } } };
+    };
+    expect(schema.title).toBe("Fieldline rules file");
+    expect(schema.properties.rules.items.required).toEqual(["id", "when"]);
+  });
+
   it("runs through the workspace script with paths relative to the caller", async () => {
     const { stdout } = await run(
       "npm",
