@@ -81,6 +81,21 @@ describe("MQTT transport against a real Aedes broker", () => {
     expect(transport.stats().readingsSent).toBe(0);
   });
 
+  it("per-device credentials from a JSON file", async () => {
+    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "fl-sim-cred-"));
+    const creds = Object.fromEntries(["m-0001", "m-0002", "m-0003"].map((d) => [d, { username: d, password: `pw-${d}` }]));
+    await writeFile(join(dir, "creds.json"), JSON.stringify(creds));
+    try {
+      const summary = await simulate(parseSpec(fleet(3, `transport: { type: mqtt, url: "${broker.url}", credentialsFile: creds.json, username: nobody, password: wrong }`), "<spec>", dir));
+      expect(summary.readingsAcked).toBe(45);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a broker outage window: the hook takes the broker down and up, and nothing is lost", async () => {
     collector.messages.length = 0;
     const truth = new MemoryTruth();
@@ -108,4 +123,27 @@ injections:
     expect(result.altered).toBe(0);
     expect(result.expected).toBe(300);
   }, 60_000);
+
+  it("a broker that stays down at the end: the run ends (drain timeout), unacknowledged readings are reported", async () => {
+    const lonely = await new TestBroker().start();
+    try {
+      const spec = parseSpec(
+        fleet(2, `speed: 600
+transport: { type: mqtt, url: "${lonely.url}", reconnectPeriod: 50 }
+injections:
+  - { type: brokerOutage, at: 5m, duration: 1h }`),
+      );
+      const summary = await simulate(spec, {
+        drainTimeoutMs: 300,
+        onFault: async (e) => {
+          if (e.type === "brokerOutage" && e.phase === "start") await lonely.pause();
+        },
+      });
+      expect(summary.readingsSent).toBe(30);
+      expect(summary.readingsAcked).toBeLessThan(30);
+      expect(summary.readingsAcked).toBeGreaterThan(0);
+    } finally {
+      await lonely.stop();
+    }
+  });
 });

@@ -200,7 +200,8 @@ export class MqttTransport implements Transport {
         await client.publishAsync(topics.state(addr(c.device)), Buffer.from(payload), { qos: this.spec.qos, retain: true }).catch(() => {});
       }
       c.mqtt = undefined;
-      await client.endAsync(false).catch(() => {});
+      // A graceful end waits for in-flight publishes; with the broker gone that would be forever.
+      await client.endAsync(!client.connected || c.inflight > 0).catch(() => {});
     });
     this.s.connected = 0;
   }
