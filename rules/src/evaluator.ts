@@ -201,6 +201,18 @@ export class Evaluator {
     if (!this.devices.has(id)) this.addDevice(id, since ?? Math.max(this.start, this.clock));
   }
 
+  /**
+   * Drops everything known about a device (a decommissioned device, or one whose labels
+   * changed: its scopes are resolved again when it next reports). Returns false if unknown.
+   */
+  forget(id: string): boolean {
+    const dev = this.devices.get(id);
+    if (!dev) return false;
+    for (const st of dev.states) st.heapKey = Number.NaN; // its heap entries no longer match
+    this.devices.delete(id);
+    return true;
+  }
+
   stats(): EvaluatorStats {
     return { ...this.stats_ };
   }

@@ -1,4 +1,4 @@
-export { parseRules, loadRulesFile } from "./parse.ts";
+export { parseRules, loadRulesFile, compileRules } from "./parse.ts";
 export { RulesError, formatIssue, type RulesIssue } from "./errors.ts";
 export { Evaluator, type EvaluatorOptions, type EvaluatorStats } from "./evaluator.ts";
 export { SNAPSHOT_FORMAT, type EvaluatorSnapshot, type StateSnapshot } from "./snapshot.ts";

@@ -80,6 +80,14 @@ export function parseRules(yamlText: string, file = "<rules>"): RuleSet {
   return { file, rules };
 }
 
+/**
+ * Validates rules that arrive as data (e.g. desired config decoded from JSON or CBOR).
+ * Issues point into the data pretty-printed as JSON, and carry their path.
+ */
+export function compileRules(data: unknown, file = "<rules>"): RuleSet {
+  return parseRules(JSON.stringify(data ?? null, null, 2), file);
+}
+
 /** Reads and parses a rules file; errors carry the file path. */
 export async function loadRulesFile(path: string): Promise<RuleSet> {
   return parseRules(await readFile(path, "utf8"), path);

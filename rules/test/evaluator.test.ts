@@ -178,6 +178,27 @@ describe("Evaluator", () => {
     ]);
   });
 
+  it("forgets a device: its timers stop and its scopes are resolved again when it returns", () => {
+    const rs = rules(`rules:
+  - id: north-silent
+    scope: { labels: { site: north } }
+    when: { stale: { after: 1m } }
+`);
+    const site: Record<string, string> = { a: "north" };
+    const ev = new Evaluator(rs, { devices: (id) => ({ id, labels: { site: site[id] ?? "" } }) });
+    ev.push(r("a", "temp", 0, 1));
+    expect(ev.forget("a")).toBe(true);
+    expect(ev.forget("a")).toBe(false);
+    expect(ev.advance(120_000)).toEqual([]);
+    site.a = "south";
+    ev.push(r("a", "temp", 130_000, 1));
+    expect(ev.advance(300_000)).toEqual([]); // no longer in scope
+    site.a = "north";
+    ev.forget("a");
+    ev.push(r("a", "temp", 310_000, 1));
+    expect(brief(ev.advance(400_000))).toEqual(["370000 fired north-silent a"]);
+  });
+
   it("renders message fields", () => {
     const rs = rules(`rules:
   - id: hot

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  compileRules,
   loadRulesFile,
   parseDuration,
   parseRules,
@@ -195,6 +196,15 @@ rules:
       when: { kind: "stale", afterMs: 300_000 },
       scope: { devices: ["pump-*"] },
     });
+  });
+
+  it("compileRules validates rules given as data, with paths", () => {
+    expect(
+      compileRules({ rules: [{ id: "a", when: { stale: { after: "1m" } } }] }).rules[0]!.id,
+    ).toBe("a");
+    expect(() =>
+      compileRules({ rules: [{ id: "a", when: { stale: { after: "x" } } }] }, "desired"),
+    ).toThrow(/desired:\d+:\d+: rules\[0\]\.when\.stale\.after: invalid duration "x"/);
   });
 
   it("loadRulesFile puts the path in every issue", async () => {
