@@ -188,9 +188,12 @@ describe("agent process: kill -9, broker outages, exactly once after dedupe", ()
     // 3. Broker back; kill -9 while the backlog is being replayed.
     await broker.up();
     await until(() => delivered().values.length > 600, 15_000, "replay under way");
+    const firstBoot = observer.of("state").find((x) => x.device === addr.device && x.status === "online")!.boot;
     await agent.kill9();
     const atKill = delivered().values.length;
     expect(atKill).toBeLessThan(6500);
+    // The broker publishes the will: the killed boot is marked offline (retained).
+    await until(() => observer.of("state").some((x) => x.boot === firstBoot && x.status === "offline"), 10_000, "will");
 
     // 4. Restart: a new boot replays what was not acknowledged; the latch is still held.
     await agent.start();
@@ -199,6 +202,9 @@ describe("agent process: kill -9, broker outages, exactly once after dedupe", ()
     expect((await gpio2.get(4)).value).toBe(0);
     await gpio2.close();
     await until(() => delivered().values.length >= 6500, 20_000, "backlog delivered after restart");
+    // A corrupt frame on the line is counted and skipped; the stream goes on.
+    await writeAll(peer, Buffer.from([0x05, 0x01, 0x02, 0x03, 0x04, 0x00]));
+    await agent.waitMetric("fieldline_edge_frames_rejected_total", (v) => v >= 1, "rejected frame counted");
 
     // 5. Broker down for a while with the agent running, then back.
     await broker.down();
