@@ -142,7 +142,28 @@ export function parseConfig(doc: unknown, file?: string): Config {
   return r.data;
 }
 
-export async function loadConfig(path: string): Promise<Config> {
+/**
+ * Replaces `${NAME}` and `${NAME:-default}` in string values with the environment's value
+ * (secrets such as tokens stay out of the file); an unset name without a default is an error.
+ */
+export function expandEnv(doc: unknown, env: NodeJS.ProcessEnv, path = "", missing: string[] = []): unknown {
+  if (typeof doc === "string") {
+    return doc.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== "") return v;
+      if (def !== undefined) return def;
+      missing.push(`${path || "(root)"}: environment variable ${name} is not set`);
+      return "";
+    });
+  }
+  if (Array.isArray(doc)) return doc.map((d, i) => expandEnv(d, env, `${path}[${i}]`, missing));
+  if (doc && typeof doc === "object") {
+    return Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k, missing)]));
+  }
+  return doc;
+}
+
+export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const text = await readFile(path, "utf8");
   let doc: unknown;
   try {
@@ -150,5 +171,16 @@ export async function loadConfig(path: string): Promise<Config> {
   } catch (err) {
     throw new ConfigError([(err as Error).message], path);
   }
-  return parseConfig(doc, path);
+  const missing: string[] = [];
+  doc = expandEnv(doc, env, "", missing);
+  let cfg: Config | undefined;
+  let issues: string[] = [];
+  try {
+    cfg = parseConfig(doc, path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    issues = err.issues;
+  }
+  if (missing.length > 0 || !cfg) throw new ConfigError([...missing, ...issues], path);
+  return cfg;
 }

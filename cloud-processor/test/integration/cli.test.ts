@@ -28,6 +28,24 @@ describe("cloud-processor CLI", () => {
     expect(r.out()).toMatch(/detect DATA OUT/);
   });
 
+  it("detect delegates to the detection module's runDetect over NAB-style CSV", async () => {
+    const dir = await tempDir();
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(dir.path, "data/cat"), { recursive: true });
+    const rows = Array.from({ length: 50 }, (_, i) => `2014-04-01 00:${String(i).padStart(2, "0")}:00,${10 + (i % 5)}`);
+    await writeFile(join(dir.path, "data/cat/series.csv"), ["timestamp,value", ...rows].join("\n") + "\n");
+    const r = run(["detect", join(dir.path, "data"), join(dir.path, "out")]);
+    expect(await r.done).toBe(0);
+    const out = (await readFile(join(dir.path, "out/cat/series.csv"), "utf8")).trim().split("\n");
+    expect(out[0]).toBe("timestamp,value,anomaly_score");
+    expect(out).toHaveLength(51);
+    for (const line of out.slice(1)) {
+      const s = Number(line.split(",")[2]);
+      expect(s >= 0 && s <= 1).toBe(true);
+    }
+    await dir.remove();
+  });
+
   it("reports every config error at once and exits 2", async () => {
     const dir = await tempDir();
     const cfg = join(dir.path, "bad.yaml");

@@ -38,3 +38,32 @@ describe("config", () => {
     expect(ref).toMatch(/\| influxdb-v1 \| `database` \|/);
   });
 });
+
+describe("config environment expansion", () => {
+  it("expands ${NAME} and ${NAME:-default}; reports unset names with their path", async () => {
+    const { expandEnv } = await import("../../src/config.ts");
+    const missing: string[] = [];
+    const doc = expandEnv({ sink: { token: "${TOK}", url: "http://${HOST:-influxdb}:8086" }, mqtt: { password: "${NOPE}" } }, { TOK: "t1" }, "", missing);
+    expect(doc).toEqual({ sink: { token: "t1", url: "http://influxdb:8086" }, mqtt: { password: "" } });
+    expect(missing).toEqual(["mqtt.password: environment variable NOPE is not set"]);
+  });
+});
+
+describe("processor.example.yaml", () => {
+  it("is a valid configuration", async () => {
+    const { loadConfig } = await import("../../src/config.ts");
+    const path = new URL("../../processor.example.yaml", import.meta.url).pathname;
+    const c = await loadConfig(path, { FIELDLINE_PROCESSOR_PASSWORD: "p", INFLUXDB_TOKEN: "t" });
+    expect(c.sink).toMatchObject({ type: "influxdb", token: "t" });
+    expect(c.mqtt.password).toBe("p");
+  });
+});
+
+describe("README", () => {
+  it("has the configuration table generated from the schema", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+    const block = /<!-- config-reference:start -->\n([\s\S]*?)<!-- config-reference:end -->/.exec(readme)?.[1];
+    expect(block).toBe(configReference());
+  });
+});
