@@ -179,3 +179,45 @@ describe("agent against a real broker", () => {
     expect((await gpio!.get(4)).value).toBe(0);
   });
 });
+
+describe("agent with a small outbox", () => {
+  it("drops the oldest segments when full, counts them and reports an outbox-full event", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "fl-agent-full-"));
+    dirs.push(dir);
+    const cfg = parseConfig(`
+device: { site: ${addr.site}, id: full1 }
+broker: { url: "${broker.url}", reconnect: { initialMs: 50, maxMs: 200 } }
+telemetry: { maxBatch: 50, lingerMs: 0 }
+dataDir: "${dir}"
+outbox: { maxBytes: 65536, segmentBytes: 16384 }
+http: { listen: null }
+`);
+    const source = new PushSource();
+    agent = new Agent(cfg, { logger: pino({ level: "silent" }), sources: [source], fullReportMs: 50 });
+    await agent.start();
+    await until(() => agent!.health().mqtt === "up");
+    await broker.down();
+    await until(() => agent!.health().mqtt === "down");
+    const t0 = Date.now();
+    for (let i = 0; i < 10_000; i++) source.push({ sensor: "flow", t: t0 + i, value: i });
+    await new Promise((r) => setTimeout(r, 100));
+    const s = agent.outbox.stats();
+    expect(s.dropped).toBeGreaterThan(0);
+    expect(s.bytes).toBeLessThanOrEqual(65536);
+    await broker.up();
+    const full = () => observer.of("events").filter((e) => e.device === "full1" && e.type === "outbox-full");
+    await until(() => full().length > 0, 10_000, "outbox-full event");
+    const data = full()[0]!.data as { policy: string; records: number; droppedTotal: number };
+    expect(data.policy).toBe("drop-oldest");
+    expect(data.records).toBeGreaterThan(0);
+    // What survived arrives in order: the newest readings, no gaps after the first kept one.
+    await until(() => agent!.outbox.stats().depth === 0, 10_000, "outbox drained");
+    const values = observer
+      .of("telemetry")
+      .filter((m) => m.device === "full1")
+      .flatMap((m) => (m.readings as { value: number }[]).map((r) => r.value));
+    expect(values[values.length - 1]).toBe(9999);
+    const first = values[0]!;
+    expect(values).toEqual(Array.from({ length: 10_000 - first }, (_, i) => first + i));
+  });
+});

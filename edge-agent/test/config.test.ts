@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configDoc } from "../src/config/doc";
@@ -69,5 +71,28 @@ outbox: { fsync: sometimes }
     expect(m, "README markers").not.toBeNull();
     // Regenerate with: npx tsx edge-agent/src/cli.ts config-doc
     expect(m![1]!.trim()).toBe(configDoc().trim());
+  });
+});
+
+describe("edge-agent check-config", () => {
+  it("exits 0 on a good config and 78 with every problem (config and rules) on a bad one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "fl-cli-"));
+    try {
+      const cli = join(import.meta.dirname, "../src/cli.ts");
+      const rules = join(dir, "rules.yaml");
+      writeFileSync(rules, "rules:\n  - id: a\n    when: { threshold: { sensor: p, above: 1 } }\n    actions: [ { gpio: { line: VALVE, value: 0, latch: true } } ]\n");
+      const good = join(dir, "good.yaml");
+      writeFileSync(good, `${minimal}gpio: { chip: { type: sim, port: 0 }, outputs: { VALVE: { line: 4 } } }\nrules: { file: "${rules}" }\n`);
+      const ok = spawnSync(process.execPath, ["--import", "tsx", cli, "check-config", "--config", good], { encoding: "utf8" });
+      expect(ok.stdout).toMatch(/good\.yaml: ok/);
+      expect(ok.status).toBe(0);
+      const bad = join(dir, "bad.yaml");
+      writeFileSync(bad, `${minimal}gpio: { chip: { type: sim, port: 0 }, outputs: { PUMP: { line: 4 } } }\nrules: { file: "${rules}" }\n`);
+      const r = spawnSync(process.execPath, ["--import", "tsx", cli, "check-config", "--config", bad], { encoding: "utf8" });
+      expect(r.status).toBe(78);
+      expect(r.stderr).toMatch(/rule a: gpio line "VALVE" is not in gpio.outputs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -38,6 +38,8 @@ export interface AgentDeps {
   /** Used instead of creating the configured chip. */
   gpio?: GpioChip;
   outbox?: Outbox;
+  /** Least time between two `outbox-full` events (default 10 s). */
+  fullReportMs?: number;
 }
 
 export class Agent {
@@ -358,7 +360,7 @@ export class Agent {
         message: `${this.cfg.outbox.full}: ${r} messages (${b} bytes) lost`,
         data: { policy: this.cfg.outbox.full, records: r, bytes: b, droppedTotal: s.dropped, refusedTotal: s.refused },
       });
-    }, 10_000);
+    }, this.deps.fullReportMs ?? 10_000);
     this.fullTimer.unref();
   }
 }
