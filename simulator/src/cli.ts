@@ -52,6 +52,8 @@ verify options:
   --measurement M        measurement holding telemetry (default telemetry)
   --field F              field holding the value (default value)
   --tolerance X          relative value tolerance (default 1e-9; VictoriaMetrics keeps ~12 digits)
+  --match time|value     match by timestamp (default) or, where an edge agent stamped time
+                         itself, by value per device and sensor
   --json                 print the report as JSON on stdout
 
 Exit status: 0 ok, 1 verify found differences, 2 bad usage or spec, 3 run failed.`;
@@ -179,9 +181,11 @@ async function verifyCmd(argv: string[]): Promise<number> {
       measurement: { type: "string" },
       field: { type: "string" },
       tolerance: { type: "string" },
+      match: { type: "string" },
       json: { type: "boolean" },
     },
   });
+  if (o.match !== undefined && o.match !== "time" && o.match !== "value") throw new UsageError(`bad --match ${o.match}`);
   const precision = o.precision as "ms" | "s" | "us" | "ns" | undefined;
   if (precision !== undefined && !["ms", "s", "us", "ns"].includes(precision)) throw new UsageError(`bad --precision ${precision}`);
   const reader = createStoreReader(need(o.store, "store"), {
@@ -193,7 +197,10 @@ async function verifyCmd(argv: string[]): Promise<number> {
     layout: { measurement: o.measurement ?? "telemetry", field: o.field ?? "value" },
   });
   const tolerance = o.tolerance === undefined ? undefined : Number(o.tolerance);
-  const report = await verify(readTruth(need(o.truth, "truth")), reader, tolerance !== undefined ? { tolerance } : {});
+  const report = await verify(readTruth(need(o.truth, "truth")), reader, {
+    ...(tolerance !== undefined ? { tolerance } : {}),
+    ...(o.match !== undefined ? { match: o.match as "time" | "value" } : {}),
+  });
   if (o.json) process.stdout.write(JSON.stringify(report) + "\n");
   printReport(report);
   return report.ok ? 0 : 1;

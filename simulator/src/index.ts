@@ -27,4 +27,5 @@ export * from "./store/registry";
 export * from "./store/file";
 export * from "./store/influx-v1";
 export * from "./store/victoria";
+export * from "./store/memory";
 export { parseLine, type LineRecord } from "./store/line-protocol";

@@ -16,6 +16,8 @@ import { parseSpec } from "../src/spec/load";
 import { simulate } from "../src/simulate";
 import { waitFor } from "../src/transports/limit";
 import type { ReadingRecord } from "../src/truth/records";
+import { MemoryStoreReader } from "../src/store/memory";
+import { verify } from "../src/verify";
 import { TestBroker } from "./helpers/broker";
 import { TelemetryCollector } from "./helpers/collector";
 
@@ -143,6 +145,13 @@ log: { level: info }
       }
       expect(received(device)).toEqual(want);
     }
+    // The same check through verify: the agents stamp time themselves, so match by value.
+    // (deduped by (device, boot, seq), as the processor does)
+    const seen = new Set<string>();
+    const unique = collector.messages.filter((m) => !seen.has(`${m.device}/${m.boot}/${m.seq}`) && seen.add(`${m.device}/${m.boot}/${m.seq}`));
+    const deduped = unique.flatMap((m) => m.readings.map((r) => ({ device: m.device, sensor: r.sensor, t: r.t, value: r.value })));
+    const report = await verify(truth.records, new MemoryStoreReader(deduped), { match: "value" });
+    expect(report).toMatchObject({ ok: true, expected: summary.readingsSent, matched: summary.readingsSent });
     const spiked = truth.records.filter((r) => r.type === "reading" && r.labels?.includes("spike"));
     expect(spiked).toHaveLength(1);
     expect(received("pump-0002").get("temp")).toContain(Number((spiked[0] as ReadingRecord).value));

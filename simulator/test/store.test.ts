@@ -142,3 +142,25 @@ describe.each(cases)("verify against $name", (c) => {
     }
   });
 });
+
+describe("verify by value (timestamps stamped downstream)", () => {
+  it("ignores timestamps; finds missing, duplicated and unexpected values per device and sensor", async () => {
+    const run = await sampleRun();
+    const r = run.readings;
+    const later = (x: ReadingRecord) => run.line({ ...x, t: x.t + 5 * 3_600_000 + 123 });
+    const lines = r.slice(1).map(later);
+    lines.push(later(r[5]!)); // a second copy
+    lines.push(run.line({ ...r[6]!, value: 123456 })); // a value never sent
+    const { MemoryStoreReader } = await import("../src/store/memory");
+    const { parseLine: parse } = await import("../src/store/line-protocol");
+    const points = lines.map((l) => {
+      const p = parse(l)!;
+      return { device: p.tags.device!, sensor: p.tags.sensor!, t: p.timestamp!, value: p.fields.value as number };
+    });
+    const report = await verify(run.truth.records, new MemoryStoreReader(points), { match: "value" });
+    expect(report).toMatchObject({ ok: false, expected: r.length, matched: r.length - 1, missing: 1, duplicated: 1, unexpected: 1, altered: 0 });
+    expect(report.examples.missing[0]).toMatchObject({ device: r[0]!.device, sensor: r[0]!.sensor });
+    const byTime = await verify(run.truth.records, new MemoryStoreReader(points));
+    expect(byTime).toMatchObject({ missing: r.length - 1, altered: 1 }); // only the foreign value kept its timestamp
+  });
+});
