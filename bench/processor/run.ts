@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { decodePayload, encodePayload, topicFilter, topics, type Telemetry } from "@fieldline/firmware-contracts";
@@ -23,6 +23,10 @@ import { throughput } from "./throughput.ts";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 const quick = process.argv.includes("--quick");
+/** `--priority N`: run the bench process and the processor at nice N (e.g. -10 on a shared machine). */
+const pi = process.argv.indexOf("--priority");
+const priority = pi >= 0 ? Number(process.argv[pi + 1]) : undefined;
+if (priority !== undefined) setPriority(priority);
 
 function procStat(pid: number): { cpuSeconds: number; rssMB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -66,6 +70,7 @@ async function startProcessor(opts: { site: string; db: string; influx: string; 
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
   });
+  if (priority !== undefined) setPriority(proc.pid!, priority);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
