@@ -7,6 +7,7 @@ import type { Detector, DetectorFactory, DetectorState } from "./detector.ts";
 import { KnnNcm, type KnnParams, type KnnState } from "./knn.ts";
 import { Likelihood, type LikelihoodState } from "./calibrate.ts";
 import { ALERT_THRESHOLD } from "./threshold.ts";
+import { Spatial, type SpatialState } from "./spatial.ts";
 
 export interface EnsembleParams {
   /** One k-NN novelty measure per time scale. */
@@ -15,6 +16,8 @@ export interface EnsembleParams {
   likelihood: { short: number; long: number; minSd: number };
   /** Spatial novelty: a value beyond the seen [min, max] by this fraction of the range scores 1. */
   spatialTolerance: number;
+  /** Moving-average lengths checked for spatial novelty (1 = the raw value). */
+  spatialSteps: number[];
   /** Score at or above which a point is a detection (the alerting threshold). */
   threshold: number;
   /** Points after a detection during which scores are halved (one alert per event). */
@@ -30,6 +33,7 @@ export const DEFAULT_PARAMS: EnsembleParams = {
   ],
   likelihood: { short: 10, long: 1000, minSd: 0.01 },
   spatialTolerance: 0.05,
+  spatialSteps: [1],
   threshold: ALERT_THRESHOLD,
   holdoff: 150,
   warmup: 150,
@@ -40,16 +44,14 @@ interface EnsembleState {
   version: 1;
   n: number;
   hold: number;
-  lo: number | null;
-  hi: number | null;
+  spatial: SpatialState[];
   scales: Array<{ knn: KnnState; likelihood: LikelihoodState }>;
 }
 
 export class EnsembleDetector implements Detector {
   private n = 0;
   private hold = 0;
-  private lo = Infinity;
-  private hi = -Infinity;
+  private readonly spatial: Spatial[];
   private readonly scales: Array<{ knn: KnnNcm; likelihood: Likelihood }>;
   /** Which part gave the last score ("spatial" or "scale<i>"); diagnostics, not state. */
   cause = "";
@@ -63,11 +65,10 @@ export class EnsembleDetector implements Detector {
       knn: new KnnNcm(kp, s?.scales[i]?.knn),
       likelihood: new Likelihood(l.short, l.long, l.minSd, s?.scales[i]?.likelihood),
     }));
+    this.spatial = p.spatialSteps.map((step, i) => new Spatial(step, p.spatialTolerance, s?.spatial[i]));
     if (s) {
       this.n = s.n;
       this.hold = s.hold;
-      this.lo = s.lo ?? Infinity;
-      this.hi = s.hi ?? -Infinity;
     }
   }
 
@@ -75,15 +76,12 @@ export class EnsembleDetector implements Detector {
     this.n++;
     let s = 0;
     this.cause = "";
-    if (this.n > 1) {
-      const margin = this.p.spatialTolerance * (this.hi - this.lo);
-      if (value > this.hi + margin || value < this.lo - margin) {
+    this.spatial.forEach((sp, i) => {
+      if (sp.update(value) > s) {
         s = 1;
-        this.cause = "spatial";
+        this.cause = `spatial${i}`;
       }
-    }
-    if (value > this.hi) this.hi = value;
-    if (value < this.lo) this.lo = value;
+    });
     this.scales.forEach((sc, i) => {
       const a = sc.knn.update(value);
       if (Number.isNaN(a)) return;
@@ -107,9 +105,7 @@ export class EnsembleDetector implements Detector {
       version: 1,
       n: this.n,
       hold: this.hold,
-      // JSON has no Infinity: an empty range is stored as null
-      lo: Number.isFinite(this.lo) ? this.lo : null,
-      hi: Number.isFinite(this.hi) ? this.hi : null,
+      spatial: this.spatial.map((sp) => sp.snapshot()),
       scales: this.scales.map((sc) => ({ knn: sc.knn.snapshot(), likelihood: sc.likelihood.snapshot() })),
     };
     return s as unknown as DetectorState;

@@ -29,6 +29,7 @@ export class KnnNcm {
   private min = Infinity;
   private max = -Infinity;
   private readonly best: Float64Array;
+  private readonly query: Float64Array;
   private readonly span: number;
 
   constructor(
@@ -43,6 +44,7 @@ export class KnnNcm {
       this.max = s.max ?? -Infinity;
     }
     this.best = new Float64Array(p.k);
+    this.query = new Float64Array(p.dim);
   }
 
   /** Adds a value; returns the nonconformity of the newest lag vector, or NaN while warming up. */
@@ -62,12 +64,19 @@ export class KnnNcm {
     const range = this.max - this.min;
     if (range <= 0) return 0;
     const best = this.best.fill(Infinity);
+    const q = this.query;
+    for (let i = 0; i < dim; i++) q[i] = v.at(i * step);
+    const buf = v.buffer;
+    const cap = v.cap;
     for (let s = span; s <= last; s += stride) {
       let d = 0;
+      let pos = v.slot(s);
       for (let i = 0; i < dim; i++) {
-        const e = v.at(i * step) - v.at(s + i * step);
+        const e = q[i]! - buf[pos]!;
         d += e * e;
         if (d >= best[k - 1]!) break;
+        pos -= step;
+        if (pos < 0) pos += cap;
       }
       if (d < best[k - 1]!) {
         let j = k - 1;

@@ -30,6 +30,17 @@ export class Ring {
     return this.buf[k]!;
   }
 
+  /** Buffer position of the value `age` pushes ago, for tight loops (see `buffer`). */
+  slot(age: number): number {
+    const k = this.head - age;
+    return k < 0 ? k + this.cap : k;
+  }
+
+  /** The backing store; read it only at positions given by `slot`. */
+  get buffer(): Float64Array {
+    return this.buf;
+  }
+
   /** Oldest first. */
   toArray(): number[] {
     const out: number[] = [];
