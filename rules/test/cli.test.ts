@@ -166,6 +166,35 @@ describe("rules CLI", () => {
     ]);
   });
 
+  it("replays the example plant in examples/ to its documented timeline", async () => {
+    const ex = join(import.meta.dirname, "..", "examples");
+    const res = await rules([
+      "replay",
+      join(ex, "site.yaml"),
+      join(ex, "telemetry.csv"),
+      "--devices",
+      join(ex, "fleet.yaml"),
+      "--until",
+      "2026-01-01T00:20:00Z",
+      "--json",
+    ]);
+    expect(res.code).toBe(0);
+    const got = lines(res.stdout).map((l) => {
+      const x = JSON.parse(l) as { t: number; kind: string; rule: string; device: string };
+      return `${new Date(x.t).toISOString().slice(11, 19)} ${x.kind} ${x.rule} ${x.device}`;
+    });
+    expect(got).toEqual([
+      "00:02:00 fired boiler-heating-fast boiler-2",
+      "00:02:20 cleared boiler-heating-fast boiler-2",
+      "00:03:40 fired pump-dry-run pump-1",
+      "00:04:40 fired boiler-overheat boiler-1",
+      "00:05:00 cleared pump-dry-run pump-1",
+      "00:09:00 fired device-silent boiler-2",
+      "00:14:50 fired device-silent boiler-1",
+      "00:14:50 fired device-silent pump-1",
+    ]);
+  });
+
   it("schema prints the JSON Schema of a rules file", async () => {
     const res = await rules(["schema"]);
     expect(res.code).toBe(0);
