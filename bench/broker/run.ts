@@ -15,7 +15,7 @@ import { topicFilter, topics } from "@fieldline/firmware-contracts";
 import { FileRegistryStore } from "../../broker/src/registry/file-store.ts";
 import { Registry } from "../../broker/src/registry/registry.ts";
 import { cpuMs, rssBytes } from "./proc.ts";
-import { startFieldline, startMosquitto, startPlainAedes, type Account, type Target } from "./targets.ts";
+import { running, startFieldline, startMosquitto, startPlainAedes, type Account, type Target } from "./targets.ts";
 
 const { values } = parseArgs({
   options: {
@@ -81,9 +81,11 @@ interface Result {
   idle: { connections: number; rssBeforeMb: number; rssAfterMb: number; kbPerConnection: number };
 }
 
-async function measure(t: Target, devices: (Account & { topic: string })[], processor: Account, idleAcct: Account): Promise<Result> {
+async function measure(start: () => Promise<Target>, devices: (Account & { topic: string })[], processor: Account, idleAcct: Account): Promise<Result> {
   const sub = () => load({ role: "subscriber", port: t.port, ...processor, filter: topicFilter("telemetry") });
 
+  let t = await start();
+  process.stderr.write(`measuring ${t.name} (pid ${t.pid}, port ${t.port})\n`);
   // 1. delivered rate: N QoS 1 publishers flat out (50 unacknowledged each) into one wildcard subscriber
   let s = sub();
   await s.ready;
@@ -134,7 +136,10 @@ async function measure(t: Target, devices: (Account & { topic: string })[], proc
   await p.stop();
   await s.stop();
 
-  // 3. RSS per idle connection
+  // 3. RSS per idle connection, on a fresh broker process (after the floods above, freed
+  //    memory would be reused and hide the cost)
+  await t.stop();
+  t = await start();
   await sleep(1500);
   const before = rssBytes(t.pid);
   const idle = load({ role: "idle", port: t.port, ...idleAcct, count: IDLE });
@@ -142,6 +147,7 @@ async function measure(t: Target, devices: (Account & { topic: string })[], proc
   await sleep(3000);
   const after = rssBytes(t.pid);
   await idle.stop();
+  await t.stop();
   return {
     broker: t.name,
     throughput,
@@ -174,17 +180,17 @@ try {
     fieldline: () => startFieldline(registryFile),
     "aedes-plain": () => startPlainAedes(),
     mosquitto: () => startMosquitto(dir, [...devices, processor, idleAcct], topicFilter("telemetry"), devicePattern),
+    // mosquitto's default max_inflight_messages (20) paces one subscriber by its PUBACK round trips
+    "mosquitto-inflight-unlimited": () =>
+      startMosquitto(dir, [...devices, processor, idleAcct], topicFilter("telemetry"), devicePattern, {
+        name: "mosquitto-inflight-unlimited",
+        maxInflight: 0,
+      }),
   };
   const results: Result[] = [];
   for (const [name, start] of Object.entries(starters)) {
     if (values.only && !values.only.split(",").includes(name)) continue;
-    const t = await start();
-    process.stderr.write(`measuring ${name} (pid ${t.pid}, port ${t.port})\n`);
-    try {
-      results.push(await measure(t, devices, processor, idleAcct));
-    } finally {
-      await t.stop();
-    }
+    results.push(await measure(start, devices, processor, idleAcct));
   }
 
   const mosq = results.find((r) => r.broker === "mosquitto");
@@ -228,5 +234,6 @@ try {
   process.stdout.write("\nratio to mosquitto:\n");
   for (const v of out.vsMosquitto) process.stdout.write(`  ${JSON.stringify(v)}\n`);
 } finally {
+  for (const stop of [...running]) await stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,6 +1,6 @@
 /** The brokers under test, each started in its own process on a random loopback port. */
 import { spawn, fork, execFileSync, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
@@ -19,6 +19,9 @@ export interface Account {
   secret: string;
 }
 
+/** Every broker process still running, so a failed run can stop them all. */
+export const running = new Set<() => Promise<void>>();
+
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 function firstLine(child: ChildProcess): Promise<string> {
@@ -31,11 +34,14 @@ function firstLine(child: ChildProcess): Promise<string> {
 
 function stopper(child: ChildProcess): () => Promise<void> {
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  return async () => {
+  const stop = async () => {
+    running.delete(stop);
     if (child.exitCode === null) child.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
     if (child.exitCode === null) child.kill("SIGKILL");
   };
+  running.add(stop);
+  return stop;
 }
 
 export async function startFieldline(registryFile: string): Promise<Target> {
@@ -68,7 +74,10 @@ export async function startMosquitto(
   accounts: Account[],
   readFilter: string,
   devicePattern: string,
+  opts: { name?: string; maxInflight?: number } = {},
 ): Promise<Target> {
+  dir = join(dir, opts.name ?? "mosquitto");
+  mkdirSync(dir, { recursive: true });
   const passwd = join(dir, "mosquitto.passwd");
   writeFileSync(passwd, "");
   for (const a of accounts) execFileSync("mosquitto_passwd", ["-b", passwd, a.username, a.secret]);
@@ -89,6 +98,7 @@ export async function startMosquitto(
       "max_connections -1",
       // the Node brokers set TCP_NODELAY; without it mosquitto's small writes wait on Nagle
       "set_tcp_nodelay true",
+      ...(opts.maxInflight !== undefined ? [`max_inflight_messages ${opts.maxInflight}`] : []),
       // as root, mosquitto would drop to user "mosquitto", which cannot read our 0700 temp dir
       `user ${userInfo().username}`,
       "",
@@ -105,5 +115,5 @@ export async function startMosquitto(
     if (ok) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return { name: "mosquitto", port, pid: child.pid!, stop: stopper(child) };
+  return { name: opts.name ?? "mosquitto", port, pid: child.pid!, stop: stopper(child) };
 }

@@ -1,8 +1,21 @@
-/** Prometheus metrics on a per-instance registry (no global default registry). */
+/**
+ * Prometheus metrics on a per-instance registry (no global default registry).
+ * Per-message counts are plain numbers (`hot`) folded into their counters at scrape time,
+ * so the publish path costs an addition, not a prom-client label lookup.
+ */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Per-message tallies; BrokerMetrics folds them into the counters when scraped. */
+export class HotCounts {
+  publishes = 0;
+  paced = 0;
+  drops0 = 0;
+  drops1 = 0;
+}
 
 export class BrokerMetrics {
   readonly registry = new Registry();
+  readonly hot = new HotCounts();
   readonly connections = new Gauge({ name: "fl_broker_connections", help: "Connected MQTT clients", registers: [this.registry] });
   readonly connects = new Counter({
     name: "fl_broker_connects_total",
@@ -14,6 +27,7 @@ export class BrokerMetrics {
     name: "fl_broker_publishes_total",
     help: "Publishes accepted from clients",
     registers: [this.registry],
+    collect: () => this.fold(),
   });
   readonly publishDenied = new Counter({
     name: "fl_broker_publish_denied_total",
@@ -30,12 +44,14 @@ export class BrokerMetrics {
     name: "fl_broker_publish_paced_total",
     help: "Publishes delayed by the per-client rate limit",
     registers: [this.registry],
+    collect: () => this.fold(),
   });
   readonly slowSubscriberDrops = new Counter({
     name: "fl_broker_slow_subscriber_drops_total",
     help: "Deliveries dropped because the subscriber's output buffer was over its bound",
     labelNames: ["qos"] as const,
     registers: [this.registry],
+    collect: () => this.fold(),
   });
   readonly oversizePackets = new Counter({
     name: "fl_broker_oversize_packets_total",
@@ -50,5 +66,15 @@ export class BrokerMetrics {
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "fl_broker_" });
+  }
+
+  /** Moves the per-message tallies into their counters (called by each counter's collect). */
+  fold(): void {
+    const h = this.hot;
+    if (h.publishes) this.publishes.inc(h.publishes);
+    if (h.paced) this.publishPaced.inc(h.paced);
+    if (h.drops0) this.slowSubscriberDrops.inc({ qos: "0" }, h.drops0);
+    if (h.drops1) this.slowSubscriberDrops.inc({ qos: "1+" }, h.drops1);
+    h.publishes = h.paced = h.drops0 = h.drops1 = 0;
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { AuthenticateError, Client } from "aedes";
 import { TLSSocket } from "node:tls";
-import { compileAcl } from "../acl/acl.ts";
+import { compileAcl, type ClientAcl } from "../acl/acl.ts";
 import { PublishPacer } from "../limits/publish-pacer.ts";
 import type { IdentityRecord } from "../registry/types.ts";
 import type { HookContext } from "./context.ts";
@@ -31,6 +31,14 @@ function verifiedCertName(client: Client): string | undefined {
 }
 
 export function makeAuthenticate(ctx: HookContext) {
+  // One compiled ACL per identity record (a reload makes new records, so edits take effect).
+  const acls = new WeakMap<IdentityRecord, ClientAcl>();
+  function aclFor(identity: IdentityRecord): ClientAcl {
+    let acl = acls.get(identity);
+    if (!acl) acls.set(identity, (acl = compileAcl(identity)));
+    return acl;
+  }
+
   async function check(client: Client, username: string | undefined, password: Buffer | undefined): Promise<IdentityRecord> {
     const info = ctx.connecting.get(client);
     ctx.connecting.delete(client);
@@ -89,7 +97,7 @@ export function makeAuthenticate(ctx: HookContext) {
         else ctx.persistentSessions.add(client.id);
         ctx.clients.set(client, {
           identity,
-          acl: compileAcl(identity),
+          acl: aclFor(identity),
           pacer: new PublishPacer(ctx.limits.publishRate),
         });
         client.conn.once("close", () => ctx.connections.release(identity.username, client.conn));

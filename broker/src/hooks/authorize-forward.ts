@@ -10,8 +10,7 @@ import type { HookContext } from "./context.ts";
 
 export function makeAuthorizeForward(ctx: HookContext) {
   const { subscriberBufferBytes, subscriberBufferBytesQos, drainTimeoutMs } = ctx.limits;
-  const drops0 = ctx.metrics.slowSubscriberDrops.labels({ qos: "0" });
-  const drops1 = ctx.metrics.slowSubscriberDrops.labels({ qos: "1+" });
+  const hot = ctx.metrics.hot;
   const behindSince = new WeakMap<Client, number>();
 
   function drop(client: Client): null {
@@ -29,11 +28,11 @@ export function makeAuthorizeForward(ctx: HookContext) {
     const buffered = (client.conn as { writableLength?: number }).writableLength ?? 0;
     if (buffered > subscriberBufferBytes) {
       if (packet.qos === 0) {
-        drops0.inc();
+        hot.drops0++;
         return drop(client);
       }
       if (buffered > subscriberBufferBytesQos) {
-        drops1.inc();
+        hot.drops1++;
         return drop(client);
       }
     } else if (buffered === 0) behindSince.delete(client);

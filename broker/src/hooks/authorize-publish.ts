@@ -35,7 +35,7 @@ export function makeAuthorizePublish(ctx: HookContext) {
     const wait = info.pacer.take();
     if (wait === 0) return done(null);
     if (wait === Infinity) return done(new Error("publish rate far above the limit"));
-    ctx.metrics.publishPaced.inc();
+    ctx.metrics.hot.paced++;
     setTimeout(done, wait, null);
   };
 }
