@@ -51,6 +51,7 @@ describe("golden cases", () => {
       "never-heard",
       "deadband",
       "combination",
+      "combination-stale",
       "data-gap",
       "restart-from-snapshot",
       "out-of-order-duplicates",
