@@ -17,6 +17,8 @@ export * from "./transports/registry";
 export * from "./transports/memory";
 export * from "./transports/mqtt";
 export * from "./transports/serial";
+export * from "./transports/serial-memory";
+export * from "./transports/mcu";
 export * from "./truth/records";
 export * from "./truth/writer";
 export * from "./simulate";

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { FrameDecoder } from "@fieldline/firmware-contracts";
 import { MemoryTransport } from "../src/transports/memory";
+import { MemorySerialTransport } from "../src/transports/serial-memory";
 import { MemoryTruth } from "../src/truth/writer";
 import { parseSpec } from "../src/spec/load";
 import { simulate } from "../src/simulate";
@@ -55,6 +57,23 @@ describe("determinism", () => {
     expect(a.bytes.equals(b.bytes)).toBe(true);
     expect(a.truth).toBe(b.truth);
     expect(a.summary.readingsSent).toBe(b.summary.readingsSent);
+  });
+
+  it("same seed: same serial line bytes, garbage and CRC errors included, and they decode", async () => {
+    const lines = async (seed: number) => {
+      const t = new MemorySerialTransport();
+      const text = spec(seed) + "  - { type: garbage, at: 90m, devices: pump-0001, bytes: 50 }\n  - { type: crcError, at: 100m, devices: pump-0002, count: 2 }\n";
+      await simulate(parseSpec(text), { transport: t });
+      return t;
+    };
+    const a = await lines(42);
+    const b = await lines(42);
+    for (const d of ["pump-0001", "pump-0002", "pump-0005"]) expect(a.bytesOf(d).equals(b.bytesOf(d))).toBe(true);
+    const decoder = new FrameDecoder();
+    const frames = decoder.push(a.bytesOf("pump-0002"));
+    expect(frames.filter((f) => f.ok).length).toBeGreaterThan(100);
+    expect(decoder.counters.crc).toBe(2);
+    expect((await lines(43)).bytesOf("pump-0001").equals(a.bytesOf("pump-0001"))).toBe(false);
   });
 
   it("another seed: other values", async () => {

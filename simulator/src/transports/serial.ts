@@ -11,10 +11,11 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SerialPort } from "serialport";
-import { MAX_FRAME_READINGS, cobsDecode, cobsEncode, encodeFrame, type FrameInput } from "@fieldline/firmware-contracts";
+import { MAX_FRAME_READINGS } from "@fieldline/firmware-contracts";
 import type { SimDevice } from "../run/fleet";
 import type { SerialTransportSpec } from "../spec/transports";
 import { mapLimit } from "./limit";
+import { McuFramer } from "./mcu";
 import { PtyPair } from "./socat";
 import { emptyStats, type BootInfo, type Corruption, type OutboundBatch, type Transport } from "./transport";
 
@@ -22,9 +23,7 @@ interface Line {
   device: SimDevice;
   pair: PtyPair;
   port?: SerialPort;
-  /** Frame sequence number, u16, per sender. */
-  seq: number;
-  bootTime: number;
+  mcu: McuFramer;
 }
 
 export interface SerialLink {
@@ -57,7 +56,7 @@ export class SerialTransport implements Transport {
     for (const device of devices) {
       const name = this.spec.link.replaceAll("{device}", device.id).replaceAll("{site}", device.site);
       const agentPath = path.resolve(this.dir, name);
-      this.lines.set(device.id, { device, pair: new PtyPair(`${agentPath}.sim`, agentPath, this.spec.socat), seq: 0, bootTime: 0 });
+      this.lines.set(device.id, { device, pair: new PtyPair(`${agentPath}.sim`, agentPath, this.spec.socat), mcu: new McuFramer(device) });
     }
     await mapLimit([...this.lines.values()], 16, async (line) => {
       await line.pair.start();
@@ -95,32 +94,14 @@ export class SerialTransport implements Transport {
     }
   }
 
-  private frame(line: Line, f: Omit<FrameInput, "seq">): Uint8Array {
-    const bytes = encodeFrame({ ...f, seq: line.seq } as FrameInput);
-    line.seq = (line.seq + 1) & 0xffff;
-    return bytes;
-  }
-
   async boot(device: SimDevice, info: BootInfo): Promise<void> {
     const line = this.lines.get(device.id)!;
-    line.bootTime = info.t;
-    line.seq = 0;
-    const sensors = device.sensors.map((s) => ({ id: s.id, unit: s.unit ?? "1", ...(s.kind ? { kind: s.kind } : {}) }));
-    await this.write(line, this.frame(line, { type: "hello", body: { firmware: device.firmware, sensors } }));
-    await this.write(line, this.frame(line, { type: "event", body: { type: "boot", t: 0 } }));
-  }
-
-  private readingsFrame(line: Line, b: OutboundBatch): Uint8Array {
-    const readings = b.readings.map((r) => {
-      const t = r.t - b.bootTime;
-      return { sensor: r.sensor, value: r.value, ...(t >= 0 ? { t } : {}), ...(r.q !== undefined ? { q: r.q } : {}) };
-    });
-    return this.frame(line, { type: "readings", body: { readings } });
+    for (const frame of line.mcu.boot(info.t)) await this.write(line, frame);
   }
 
   async send(b: OutboundBatch): Promise<void> {
     const line = this.lines.get(b.device.id)!;
-    await this.write(line, this.readingsFrame(line, b), b.readings.length);
+    await this.write(line, line.mcu.readings(b), b.readings.length);
   }
 
   async setOnline(_device: SimDevice, online: boolean): Promise<void> {
@@ -129,20 +110,8 @@ export class SerialTransport implements Transport {
 
   async corrupt(device: SimDevice, c: Corruption): Promise<void> {
     const line = this.lines.get(device.id)!;
-    if (c.type === "garbage") {
-      const bytes = new Uint8Array(c.bytes.length + 1);
-      bytes.set(c.bytes);
-      await this.write(line, bytes);
-      return;
-    }
-    for (let i = 0; i < c.count; i++) {
-      const raw = cobsDecode(this.readingsFrame(line, c.batch).subarray(0, -1))!;
-      raw[raw.length - 1]! ^= 0x01;
-      const wire = cobsEncode(raw);
-      const out = new Uint8Array(wire.length + 1);
-      out.set(wire);
-      await this.write(line, out);
-    }
+    if (c.type === "garbage") await this.write(line, line.mcu.garbage(c.bytes));
+    else for (let i = 0; i < c.count; i++) await this.write(line, line.mcu.badCrc(c.batch));
   }
 
   async drain(timeoutMs: number): Promise<void> {
