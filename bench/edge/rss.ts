@@ -12,7 +12,14 @@ import { SerialPort } from "serialport";
 import { encodeFrame } from "../../firmware-contracts/src/index.ts";
 
 const { values } = parseArgs({
-  options: { url: { type: "string" }, cmd: { type: "string" }, seconds: { type: "string", default: "5" }, label: { type: "string" } },
+  options: {
+    url: { type: "string" },
+    cmd: { type: "string" },
+    seconds: { type: "string", default: "5" },
+    label: { type: "string" },
+    /** Readings/s to offer (0: as fast as the pty takes them). */
+    rate: { type: "string", default: "0" },
+  },
 });
 const seconds = Number(values.seconds);
 const dir = mkdtempSync(join(tmpdir(), "fl-bench-rss-"));
@@ -66,7 +73,15 @@ const peer = await new Promise<SerialPort>((resolve, reject) => {
 let running = true;
 let seq = 0;
 let v = 0;
+const rate = Number(values.rate);
+let sent = 0;
 const pump = () => {
+  // Rate-limited: 1000 readings per write, paced to `rate` readings/s.
+  if (rate > 0 && sent > ((performance.now() - t0) / 1000) * rate) {
+    setTimeout(pump, 1);
+    return;
+  }
+  sent += 1000;
   // 40 frames of 25 readings per write; wait for the pty to drain before the next.
   const parts: Uint8Array[] = [];
   for (let f = 0; f < 40; f++) {
@@ -99,6 +114,7 @@ rmSync(dir, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
     label: values.label ?? values.cmd,
+    offeredRate: rate || "max",
     idleRssMB: idle,
     loadRssPeakMB: peak,
     loadRssMeanMB: samples.reduce((a, b) => a + b, 0) / samples.length,

@@ -46,9 +46,10 @@ const throughput = [
 console.error("rss ...");
 const bundle = join(root, "edge-agent/dist/edge-agent.mjs");
 const rss = [
-  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "bundle + systemd flags", "--cmd", [node, ...AGENT_FLAGS, bundle].join(" ")]),
-  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "bundle, node defaults", "--cmd", [node, bundle].join(" ")]),
-  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "from source via tsx", "--cmd", [node, ...TSX, join(root, "edge-agent/src/cli.ts")].join(" ")]),
+  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "bundle + unit flags, 100k/s", "--rate", "100000", "--cmd", [node, ...AGENT_FLAGS, bundle].join(" ")]),
+  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "bundle + unit flags, max rate", "--cmd", [node, ...AGENT_FLAGS, bundle].join(" ")]),
+  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "bundle, node defaults, max", "--cmd", [node, bundle].join(" ")]),
+  json(node, [...TSX, here("rss.ts"), "--url", broker.url, "--seconds", seconds, "--label", "from source via tsx, max", "--cmd", [node, ...TSX, join(root, "edge-agent/src/cli.ts")].join(" ")]),
 ] as { label: string; idleRssMB: number; loadRssPeakMB: number; loadReadingsPerSec: number }[];
 broker.proc.kill("SIGTERM");
 console.error("latency ...");

@@ -81,15 +81,15 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      process.exitCode = 78; // EX_CONFIG: systemd will not restart-loop on a bad config
+      process.exit(78); // EX_CONFIG: systemd will not restart-loop on a bad config
     } else {
       process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = 1;
+      process.exit(1);
     }
   },
 );

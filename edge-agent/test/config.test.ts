@@ -91,6 +91,11 @@ describe("edge-agent check-config", () => {
       const r = spawnSync(process.execPath, ["--import", "tsx", cli, "check-config", "--config", bad], { encoding: "utf8" });
       expect(r.status).toBe(78);
       expect(r.stderr).toMatch(/rule a: gpio line "VALVE" is not in gpio.outputs/);
+      // `run` with the same file releases what it opened (sim chip socket, outbox) and exits 78.
+      const badRun = join(dir, "bad-run.yaml");
+      writeFileSync(badRun, `${readFileSync(bad, "utf8")}dataDir: "${dir}"\nhttp: { listen: null }\n`);
+      const run = spawnSync(process.execPath, ["--import", "tsx", cli, "run", "--config", badRun], { encoding: "utf8", timeout: 20_000 });
+      expect(run.status).toBe(78);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -87,7 +87,10 @@ export class Agent {
         full: o.full,
         onFull: (i) => this.onOutboxFull(i.records, i.bytes),
       });
-    this.metrics = new AgentMetrics(() => this.outbox.stats());
+    this.metrics = new AgentMetrics(
+      () => this.outbox.stats(),
+      () => this.messages.failed,
+    );
     this.messages = new Messages(this.envelope, this.outbox, this.clock, () => this.uplink?.kick(), this.logger);
     this.batcher = new Batcher({
       maxBatch: cfg.telemetry.maxBatch,
@@ -104,6 +107,16 @@ export class Agent {
   };
 
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (err) {
+      // Release whatever was acquired (outbox files, GPIO lines, sockets) before failing.
+      await this.stop(0).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const { cfg, logger } = this;
     await this.outbox.open();
     const s = this.outbox.stats();

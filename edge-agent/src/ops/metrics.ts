@@ -47,7 +47,15 @@ export class AgentMetrics {
   readonly configVersion = new Gauge({ name: "fieldline_edge_config_version", help: "Version of the applied desired config (-1: local file)", registers: [this.registry] });
 
   /** Outbox gauges read its stats at scrape time. */
-  constructor(outboxStats: () => OutboxStats) {
+  constructor(outboxStats: () => OutboxStats, failedMessages: () => number = () => 0) {
+    new Gauge({
+      name: "fieldline_edge_messages_failed",
+      help: "Messages not stored: refused by a full outbox or not matching their schema (since start)",
+      registers: [this.registry],
+      collect() {
+        this.set(failedMessages());
+      },
+    });
     const g = (name: string, help: string, pick: (s: OutboxStats) => number) =>
       new Gauge({
         name,
