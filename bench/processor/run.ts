@@ -66,7 +66,8 @@ async function startProcessor(opts: { site: string; db: string; influx: string; 
     ...(opts.rulesFile ? ["rules:", `  file: ${opts.rulesFile}`] : []),
   ].join("\n");
   await writeFile(join(dir, "processor.yaml"), cfg);
-  const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(root, "cloud-processor/src/cli.ts"), "run", "--config", join(dir, "processor.yaml")], {
+  const prof = process.env.BENCH_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : [];
+  const proc: ChildProcess = spawn(process.execPath, [...prof, "--import", "tsx", join(root, "cloud-processor/src/cli.ts"), "run", "--config", join(dir, "processor.yaml")], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -136,7 +137,8 @@ async function latency(pub: MqttClient, sub: MqttClient, site: string, seconds: 
   const total = warmup + Math.round(seconds * msgsPerSec);
   const start = performance.now();
   const seqs = new Array<number>(devices).fill(0);
-  let base = Date.now() * 1000;
+  // Event times in ms, unique per reading and increasing (InfluxDB rejects times past 2262).
+  let base = Date.now() - 24 * 3600_000;
   for (let k = 0; k < total; k++) {
     const due = start + (k * 1000) / msgsPerSec;
     const wait = due - performance.now();
@@ -218,7 +220,7 @@ async function main() {
   }
   const out: Record<string, unknown> = {
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version },
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version, nice: priority ?? 0 },
   };
   console.error("1/3 in-process throughput ...");
   // 20 series of 10,000 readings: detectors reach their steady state (full reference window).
@@ -269,7 +271,8 @@ async function main() {
 
   (out.machine as Record<string, unknown>).loadavgAtEnd = loadavg();
   await mkdir(join(root, "bench/results"), { recursive: true });
-  await writeFile(join(root, "bench/results/processor.json"), JSON.stringify(out, null, 2) + "\n");
+  const name = priority !== undefined ? `processor.nice${priority}.json` : "processor.json";
+  await writeFile(join(root, "bench/results", name), JSON.stringify(out, null, 2) + "\n");
   console.log(JSON.stringify(out, null, 2));
   const t = out.throughput as { stage: string; readingsPerSec: number; readingsPerCpuSec: number }[];
   console.log("\nreadings/s (one process)             wall        per CPU-second");

@@ -14,13 +14,13 @@ import type { DeadLetterStore } from "./ingest/dead-letter.ts";
 import type { Deduper } from "./ingest/dedupe.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RulesService } from "./rules-service.ts";
-import { seriesKey } from "./sinks/line-protocol.ts";
-import type { Point } from "./sinks/sink.ts";
+import { formatFloat, seriesKey } from "./sinks/line-protocol.ts";
+import type { LineBatch } from "./sinks/sink.ts";
 
 export interface PipelineParts {
   dedupe: Deduper;
   deadLetters: DeadLetterStore;
-  write: (points: Point[]) => Promise<void>;
+  write: (batch: LineBatch) => Promise<void>;
   metrics: Metrics;
   log: Logger;
   /** Anomaly scoring (inline in slices, or in a worker thread); absent = no scores. */
@@ -87,18 +87,32 @@ export class Pipeline {
         break;
     }
     metrics.messages.inc({ result: "ok" });
-    const points = this.points(addr.site, msg);
-    if (!this.p.detection) return this.p.write(points);
+    this.rules(addr.site, msg);
+    if (!this.p.detection) return this.p.write(this.lines(addr.site, msg, undefined));
     return new Promise<void>((resolve, reject) => {
-      this.detect(addr.site, msg, points, () => this.p.write(points).then(resolve, reject));
+      this.detect(addr.site, msg, (scores) => this.p.write(this.lines(addr.site, msg, scores)).then(resolve, reject));
     });
   }
 
-  /** Scores the message's finite readings, adds the scores to the points, then calls `done`. */
-  private detect(site: string, msg: Telemetry, points: Point[], done: () => void): void {
+  /** Runs the rules over the readings now, before scoring, so their alerts go out first. */
+  private rules(site: string, msg: Telemetry): void {
+    const { rules, alert, metrics } = this.p;
+    let nonFinite = 0;
+    for (const rd of msg.readings) {
+      if (!Number.isFinite(rd.value)) nonFinite++;
+      if (rules && alert) {
+        for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
+      }
+    }
+    metrics.readings.inc(msg.readings.length);
+    if (nonFinite) metrics.nonFinite.inc(nonFinite);
+  }
+
+  /** Scores the finite readings (NaN for the others), then calls `done` with the scores. */
+  private detect(site: string, msg: Telemetry, done: (scores: Float64Array | undefined) => void): void {
     const { detection, anomalies, alert } = this.p;
     const idx: number[] = [];
-    for (let i = 0; i < points.length; i++) if (points[i]!.fields.value !== undefined) idx.push(i);
+    for (let i = 0; i < msg.readings.length; i++) if (Number.isFinite(msg.readings[i]!.value)) idx.push(i);
     const t = new Float64Array(idx.length);
     const values = new Float64Array(idx.length);
     const sensors = new Array<string>(idx.length);
@@ -109,54 +123,52 @@ export class Pipeline {
       sensors[k] = rd.sensor;
     }
     detection!.score({ device: msg.device, sensors, t, values }).then(
-      (scores) => {
+      (got) => {
+        const scores = new Float64Array(msg.readings.length).fill(NaN);
         for (let k = 0; k < idx.length; k++) {
           const i = idx[k]!;
           const rd = msg.readings[i]!;
-          const score = scores[k]!;
-          points[i]!.fields.score = score;
+          const score = got[k]!;
+          scores[i] = score;
           const s = anomalies?.observe(site, msg.device, rd.sensor, rd.t, rd.value, score);
           if (s && alert) alert(s);
         }
-        done();
+        done(scores);
       },
       (err: unknown) => {
         // Scoring is an enrichment: the points are still stored, without a score.
         this.p.log.error({ device: msg.device, err: (err as Error).message }, "detection failed; points stored without scores");
-        done();
+        done(undefined);
       },
     );
   }
 
-  private points(site: string, msg: Telemetry): Point[] {
-    const { rules, alert, metrics } = this.p;
-    const out: Point[] = new Array(msg.readings.length);
-    let nonFinite = 0;
+  /**
+   * The message's points as line protocol: measurement `telemetry`, tags device/sensor/site,
+   * fields value (or fault for NaN/Inf), score, q; ms timestamp.
+   */
+  private lines(site: string, msg: Telemetry, scores: Float64Array | undefined): LineBatch {
     const keys = this.seriesOf(site, msg.device);
+    let out = "";
     for (let i = 0; i < msg.readings.length; i++) {
       const rd = msg.readings[i]!;
-      const fields: Record<string, number> = {};
-      if (Number.isFinite(rd.value)) {
-        fields.value = rd.value;
-      } else {
-        fields.fault = FAULT_CODE(rd.value);
-        nonFinite++;
-      }
-      if (rd.q !== undefined) fields.q = rd.q;
-      if (rules && alert) {
-        for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
-      }
-      const tags = { device: msg.device, sensor: rd.sensor, site };
       let series = keys.get(rd.sensor);
       if (series === undefined) {
-        series = seriesKey("telemetry", tags);
+        series = seriesKey("telemetry", { device: msg.device, sensor: rd.sensor, site });
         keys.set(rd.sensor, series);
       }
-      out[i] = { measurement: "telemetry", tags, fields, t: rd.t, series };
+      out += series;
+      if (Number.isFinite(rd.value)) {
+        out += " value=" + formatFloat(rd.value);
+        const sc = scores?.[i];
+        if (sc !== undefined && Number.isFinite(sc)) out += ",score=" + formatFloat(sc);
+      } else {
+        out += " fault=" + FAULT_CODE(rd.value);
+      }
+      if (rd.q !== undefined) out += ",q=" + rd.q;
+      out += " " + rd.t + "\n";
     }
-    metrics.readings.inc(msg.readings.length);
-    if (nonFinite) metrics.nonFinite.inc(nonFinite);
-    return out;
+    return { lines: out, points: msg.readings.length };
   }
 
   /** The line-protocol series keys of one (site, device), by sensor. */

@@ -23,7 +23,7 @@ import { MqttSession } from "./ingest/session.ts";
 import { Metrics } from "./metrics.ts";
 import { Pipeline } from "./pipeline.ts";
 import { RulesService } from "./rules-service.ts";
-import { toLines } from "./sinks/line-protocol.ts";
+import { toBatch } from "./sinks/line-protocol.ts";
 import { createSink } from "./sinks/registry.ts";
 import type { Sink } from "./sinks/sink.ts";
 import { SinkWriter } from "./sinks/writer.ts";
@@ -67,9 +67,9 @@ export class Processor {
         metrics.writeSeconds.observe(ms / 1000);
       },
       failed: (err) => metrics.sinkErrors.inc({ retryable: String(err.retryable) }),
-      rejected: async (points) => {
-        metrics.pointsRejected.inc(points.length);
-        await appendFile(join(dir, "rejected.lp"), toLines(points));
+      rejected: async (batch) => {
+        metrics.pointsRejected.inc(batch.points);
+        await appendFile(join(dir, "rejected.lp"), batch.lines);
       },
     });
     this.deadLetters = new DeadLetterStore(join(dir, "dead-letters.jsonl"));
@@ -87,7 +87,7 @@ export class Processor {
         new MqttAlertOutput(publish),
         this.history,
         new SinkAlertOutput((points) => {
-          this.writer.enqueue(points).catch((err: unknown) => log.warn({ err: (err as Error).message }, "alert point not stored"));
+          this.writer.enqueue(toBatch(points)).catch((err: unknown) => log.warn({ err: (err as Error).message }, "alert point not stored"));
           return Promise.resolve();
         }),
       ],

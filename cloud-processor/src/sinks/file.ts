@@ -4,8 +4,7 @@
  */
 import { mkdir, open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { toLines } from "./line-protocol.ts";
-import { SinkError, type Point, type Sink } from "./sink.ts";
+import { SinkError, type LineBatch, type Sink } from "./sink.ts";
 
 export interface FileSinkOptions {
   path: string;
@@ -24,11 +23,11 @@ export class FileSink implements Sink {
     this.fh = await open(this.opts.path, "a");
   }
 
-  async write(points: readonly Point[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     if (!this.fh) throw new SinkError("file sink is not started", true);
-    if (points.length === 0) return;
+    if (batch.points === 0) return;
     try {
-      await this.fh.appendFile(toLines(points));
+      await this.fh.appendFile(batch.lines);
       if (this.opts.fsync !== false) await this.fh.datasync();
     } catch (err) {
       throw new SinkError(`file sink ${this.opts.path}: ${(err as Error).message}`, true);

@@ -2,8 +2,7 @@
  * InfluxDB 1.x through its own HTTP write endpoint (`POST /write?db=..&precision=ms`), for the
  * 1.x servers the v2 client cannot talk to (Debian ships 1.6, which answers the v2 API with 404).
  */
-import { toLines } from "./line-protocol.ts";
-import { SinkError, retryableStatus, type Point, type Sink } from "./sink.ts";
+import { SinkError, retryableStatus, type LineBatch, type Sink } from "./sink.ts";
 
 export interface InfluxV1SinkOptions {
   url: string;
@@ -35,14 +34,14 @@ export class InfluxV1Sink implements Sink {
 
   async start(): Promise<void> {}
 
-  async write(points: readonly Point[]): Promise<void> {
-    if (points.length === 0) return;
+  async write(batch: LineBatch): Promise<void> {
+    if (batch.points === 0) return;
     let res: Response;
     try {
       res = await fetch(this.writeUrl, {
         method: "POST",
         headers: this.headers,
-        body: toLines(points),
+        body: batch.lines,
         signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000),
       });
     } catch (err) {

@@ -5,8 +5,7 @@
  */
 import { HttpError, InfluxDB } from "@influxdata/influxdb-client";
 import { errMessage } from "./influxdb-v1.ts";
-import { toLine } from "./line-protocol.ts";
-import { SinkError, retryableStatus, type Point, type Sink } from "./sink.ts";
+import { SinkError, retryableStatus, type LineBatch, type Sink } from "./sink.ts";
 
 export interface InfluxV2SinkOptions {
   url: string;
@@ -26,19 +25,20 @@ export class InfluxV2Sink implements Sink {
     this.client = new InfluxDB({ url: this.opts.url, token: this.opts.token, timeout: this.opts.timeoutMs ?? 10_000 });
   }
 
-  async write(points: readonly Point[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     const client = this.client;
     if (!client) throw new SinkError("influxdb sink is not started", true);
-    if (points.length === 0) return;
-    // One WriteApi per batch, sized to it: the client allocates its buffer by batchSize.
+    if (batch.points === 0) return;
+    // One WriteApi per batch. The whole batch goes in as one record: the client joins
+    // records with "\n" into the request body, so a multi-line record is sent as is.
     const api = client.getWriteApi(this.opts.org, this.opts.bucket, "ms", {
-      batchSize: points.length + 1,
+      batchSize: 2,
       flushInterval: 0,
       maxRetries: 0,
       // Make flush() reject with the error instead of scheduling the client's own retry.
       writeFailed: (error: Error) => Promise.reject(error),
     });
-    api.writeRecords(points.map(toLine));
+    api.writeRecord(batch.lines.endsWith("\n") ? batch.lines.slice(0, -1) : batch.lines);
     try {
       await api.flush();
     } catch (err) {

@@ -2,7 +2,7 @@
  * InfluxDB line protocol with millisecond timestamps, shared by every sink.
  * https://docs.influxdata.com/influxdb/v1/write_protocols/line_protocol_reference/
  */
-import type { Point } from "./sink.ts";
+import type { LineBatch, Point } from "./sink.ts";
 
 const measurementEscape = /[, \\]/g;
 const keyEscape = /[,= \\]/g;
@@ -58,3 +58,10 @@ export function toLines(points: readonly Point[]): string {
   for (const p of points) out += toLine(p) + "\n";
   return out;
 }
+
+export function toBatch(points: readonly Point[]): LineBatch {
+  return { lines: toLines(points), points: points.length };
+}
+
+/** Formats a float field value (finite) as line protocol does; exported for hot paths. */
+export { formatFloat };

@@ -19,11 +19,22 @@ export interface Point {
   series?: string;
 }
 
+/**
+ * Points already in line protocol (ms precision), one per line, each ending in "\n": every
+ * backend takes line protocol, and a string per message holds far less memory (and gives the
+ * garbage collector far less to trace) than an object per point while writes are pending.
+ * `toBatch(points)` (line-protocol.ts) makes one from Points.
+ */
+export interface LineBatch {
+  lines: string;
+  points: number;
+}
+
 export interface Sink {
   readonly name: string;
   start(): Promise<void>;
   /** Resolves when every point is durable; rejects with a SinkError otherwise. */
-  write(points: readonly Point[]): Promise<void>;
+  write(batch: LineBatch): Promise<void>;
   stop(): Promise<void>;
 }
 

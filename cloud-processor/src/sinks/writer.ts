@@ -15,7 +15,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.ts";
-import { SinkError, type Point, type Sink } from "./sink.ts";
+import { SinkError, type LineBatch, type Sink } from "./sink.ts";
 
 export interface SinkWriterOptions {
   maxBatchPoints: number;
@@ -26,13 +26,13 @@ export interface SinkWriterOptions {
 
 export interface WriterHooks {
   /** Called for each batch the sink refused for good (non-retryable). */
-  rejected?(points: readonly Point[], err: SinkError): Promise<void>;
+  rejected?(batch: LineBatch, err: SinkError): Promise<void>;
   written?(points: number, ms: number): void;
   failed?(err: SinkError): void;
 }
 
 interface Entry {
-  points: readonly Point[];
+  batch: LineBatch;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -74,12 +74,12 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
     this.stopping = false;
   }
 
-  enqueue(points: readonly Point[]): Promise<void> {
+  enqueue(batch: LineBatch): Promise<void> {
     if (!this.running) return Promise.reject(new SinkError("sink writer is stopped", true));
-    if (points.length === 0) return Promise.resolve();
+    if (batch.points === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ points, resolve, reject });
-      this.buffered += points.length;
+      this.queue.push({ batch, resolve, reject });
+      this.buffered += batch.points;
       this.kick();
     });
   }
@@ -93,9 +93,9 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
     let n = 0;
     while (this.queue.length > 0) {
       const e = this.queue[0]!;
-      if (batch.length > 0 && n + e.points.length > this.opts.maxBatchPoints) break;
+      if (batch.length > 0 && n + e.batch.points > this.opts.maxBatchPoints) break;
       batch.push(this.queue.shift()!);
-      n += e.points.length;
+      n += e.batch.points;
     }
     return batch;
   }
@@ -103,9 +103,12 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
   private async loop(): Promise<void> {
     while (this.queue.length > 0 && this.running) {
       const batch = this.takeBatch();
-      const points = batch.length === 1 ? batch[0]!.points : batch.flatMap((e) => e.points);
-      const ok = await this.writeWithRetry(points);
-      this.buffered -= points.length;
+      const lines: LineBatch =
+        batch.length === 1
+          ? batch[0]!.batch
+          : { lines: batch.map((e) => e.batch.lines).join(""), points: batch.reduce((n, e) => n + e.batch.points, 0) };
+      const ok = await this.writeWithRetry(lines);
+      this.buffered -= lines.points;
       for (const e of batch) {
         if (ok) e.resolve();
         else e.reject(new SinkError("sink writer stopped before the points were written", true));
@@ -116,12 +119,12 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
   }
 
   /** Returns true when written (or set aside as rejected), false when stopped while failing. */
-  private async writeWithRetry(points: readonly Point[]): Promise<boolean> {
+  private async writeWithRetry(batch: LineBatch): Promise<boolean> {
     for (;;) {
       const t0 = performance.now();
       try {
-        await this.sink.write(points);
-        this.hooks.written?.(points.length, performance.now() - t0);
+        await this.sink.write(batch);
+        this.hooks.written?.(batch.points, performance.now() - t0);
         this.backoff.reset();
         this.setHealthy(true);
         return true;
@@ -129,8 +132,8 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
         const err = e instanceof SinkError ? e : new SinkError(String(e), true);
         this.hooks.failed?.(err);
         if (!err.retryable) {
-          this.log.error({ err: err.message, points: points.length, sink: this.sink.name }, "sink rejected a batch; kept in the rejected-points file");
-          await this.hooks.rejected?.(points, err);
+          this.log.error({ err: err.message, points: batch.points, sink: this.sink.name }, "sink rejected a batch; kept in the rejected-points file");
+          await this.hooks.rejected?.(batch, err);
           return true;
         }
         this.setHealthy(false);

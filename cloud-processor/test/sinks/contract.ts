@@ -5,6 +5,7 @@
  * retryable SinkError, and once the backend is back every point is there.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toBatch } from "../../src/sinks/line-protocol.ts";
 import { SinkError, type Point, type Sink } from "../../src/sinks/sink.ts";
 
 export interface StoredPoint {
@@ -59,41 +60,41 @@ export function sinkContract(name: string, setup: () => Promise<SinkHarness>): v
 
     it("reads back every point written, with tags, ms timestamps and values", async () => {
       const ps = points("dev-a", 200);
-      await h.sink.write(ps.slice(0, 150));
-      await h.sink.write(ps.slice(150));
+      await h.sink.write(toBatch(ps.slice(0, 150)));
+      await h.sink.write(toBatch(ps.slice(150)));
       const got = (await h.read()).filter((p) => p.device === "dev-a");
       expectSame(got, ps, h.tolerance);
     });
 
     it("is idempotent: the same series and timestamp overwrite", async () => {
       const ps = points("dev-b", 50);
-      await h.sink.write(ps);
-      await h.sink.write(ps);
+      await h.sink.write(toBatch(ps));
+      await h.sink.write(toBatch(ps));
       const got = (await h.read()).filter((p) => p.device === "dev-b");
       expectSame(got, ps, h.tolerance);
     });
 
     it("an empty write is a no-op", async () => {
-      await h.sink.write([]);
+      await h.sink.write(toBatch([]));
     });
 
     it("rejects with a retryable SinkError while the backend is down, and loses nothing once it is back", async () => {
       if (!h.outage) {
         // The file sink has no server to lose; its outage is a stopped sink.
         await h.sink.stop();
-        const err = await h.sink.write(points("dev-c", 3)).catch((e: unknown) => e);
+        const err = await h.sink.write(toBatch(points("dev-c", 3))).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(SinkError);
         expect((err as SinkError).retryable).toBe(true);
         await h.sink.start();
       } else {
         await h.outage.down();
-        const err = await h.sink.write(points("dev-c", 3)).catch((e: unknown) => e);
+        const err = await h.sink.write(toBatch(points("dev-c", 3))).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(SinkError);
         expect((err as SinkError).retryable).toBe(true);
         await h.outage.up();
       }
       const ps = points("dev-c", 30);
-      await h.sink.write(ps);
+      await h.sink.write(toBatch(ps));
       const got = (await h.read()).filter((p) => p.device === "dev-c");
       expectSame(got, ps, h.tolerance);
     });
