@@ -1,4 +1,4 @@
-import type { Condition } from "../types.ts";
+import type { Condition, Reading } from "../types.ts";
 import type { LeafEngine } from "./leaf.ts";
 
 interface State {
@@ -10,26 +10,49 @@ interface State {
  * Report by exception: `push` returns true for the first reading and for each reading
  * that differs from the last reported value by more than `band`.
  */
-export function deadbandEngine(c: Extract<Condition, { kind: "deadband" }>): LeafEngine<State> {
-  const { band } = c;
-  return {
-    sensor: c.sensor,
-    timed: false,
-    init: () => ({ has: false, last: 0 }),
-    push(s, r) {
-      if (s.has && Math.abs(r.value - s.last) <= band) return false;
-      s.has = true;
-      s.last = r.value;
-      return true;
-    },
-    value: (s) => s.has,
-    deadline: () => Infinity,
-    expire: () => false,
-    cause: (_s, _d, r) => (r ? [r] : []),
-    save: (s) => (s.has ? [s.last] : []),
-    load: (j) => {
-      const a = j as number[];
-      return a.length > 0 ? { has: true, last: a[0]! } : { has: false, last: 0 };
-    },
-  };
+export class DeadbandEngine implements LeafEngine<State> {
+  readonly sensor: string;
+  readonly timed = false;
+  private readonly band: number;
+
+  constructor(c: Extract<Condition, { kind: "deadband" }>) {
+    this.sensor = c.sensor;
+    this.band = c.band;
+  }
+
+  init(): State {
+    return { has: false, last: 0 };
+  }
+
+  push(s: State, r: Reading): boolean {
+    if (s.has && Math.abs(r.value - s.last) <= this.band) return false;
+    s.has = true;
+    s.last = r.value;
+    return true;
+  }
+
+  value(s: State): boolean {
+    return s.has;
+  }
+
+  deadline(): number {
+    return Infinity;
+  }
+
+  expire(): boolean {
+    return false;
+  }
+
+  cause(_s: State, _device: string, r: Reading | undefined): Reading[] {
+    return r ? [r] : [];
+  }
+
+  save(s: State): unknown {
+    return s.has ? [s.last] : [];
+  }
+
+  load(j: unknown): State {
+    const a = j as number[];
+    return a.length > 0 ? { has: true, last: a[0]! } : { has: false, last: 0 };
+  }
 }

@@ -1,9 +1,9 @@
 import type { Condition } from "../types.ts";
-import { deadbandEngine } from "./deadband.ts";
+import { DeadbandEngine } from "./deadband.ts";
 import type { LeafEngine } from "./leaf.ts";
-import { rateEngine } from "./rate.ts";
-import { staleEngine } from "./stale.ts";
-import { thresholdEngine } from "./threshold.ts";
+import { RateEngine } from "./rate.ts";
+import { StaleEngine } from "./stale.ts";
+import { ThresholdEngine } from "./threshold.ts";
 
 type LeafCondition = Extract<Condition, { kind: "threshold" | "rate" | "stale" | "deadband" }>;
 
@@ -11,10 +11,10 @@ type LeafCondition = Extract<Condition, { kind: "threshold" | "rate" | "stale" |
 export const leafKinds: {
   [K in LeafCondition["kind"]]: (c: Extract<Condition, { kind: K }>) => LeafEngine;
 } = {
-  threshold: thresholdEngine as (c: Extract<Condition, { kind: "threshold" }>) => LeafEngine,
-  rate: rateEngine as (c: Extract<Condition, { kind: "rate" }>) => LeafEngine,
-  stale: staleEngine as (c: Extract<Condition, { kind: "stale" }>) => LeafEngine,
-  deadband: deadbandEngine as (c: Extract<Condition, { kind: "deadband" }>) => LeafEngine,
+  threshold: (c) => new ThresholdEngine(c) as LeafEngine,
+  rate: (c) => new RateEngine(c) as LeafEngine,
+  stale: (c) => new StaleEngine(c) as LeafEngine,
+  deadband: (c) => new DeadbandEngine(c) as LeafEngine,
 };
 
 export type Tree = (states: unknown[]) => boolean;

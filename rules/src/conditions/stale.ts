@@ -1,4 +1,4 @@
-import type { Condition } from "../types.ts";
+import type { Condition, Reading } from "../types.ts";
 import type { LeafEngine } from "./leaf.ts";
 
 interface State {
@@ -14,42 +14,61 @@ interface State {
  * True once no reading (of `sensor`, or of any sensor when none is named) arrived for
  * `after`. A device never heard from counts from when the evaluator began watching it.
  */
-export function staleEngine(c: Extract<Condition, { kind: "stale" }>): LeafEngine<State> {
-  const { afterMs } = c;
-  return {
-    sensor: c.sensor,
-    timed: true,
-    init: (start) => ({ on: false, last: start, heard: false, sensor: c.sensor ?? "", value: 0 }),
-    push(s, r) {
-      s.last = r.t;
-      s.heard = true;
-      s.sensor = r.sensor;
-      s.value = r.value;
-      if (!s.on) return false;
-      s.on = false;
-      return true;
-    },
-    value: (s) => s.on,
-    deadline: (s) => (s.on ? Infinity : s.last + afterMs),
-    expire(s) {
-      if (s.on) return false;
-      s.on = true;
-      return true;
-    },
-    cause(s, device, r) {
-      if (r) return [r];
-      return s.heard ? [{ device, sensor: s.sensor, t: s.last, value: s.value }] : [];
-    },
-    save: (s) => (s.heard ? [s.on ? 1 : 0, s.last, s.sensor, s.value] : [s.on ? 1 : 0, s.last]),
-    load(j) {
-      const a = j as [number, number, string?, number?];
-      return {
-        on: a[0] === 1,
-        last: a[1],
-        heard: a.length > 2,
-        sensor: a[2] ?? c.sensor ?? "",
-        value: a[3] ?? 0,
-      };
-    },
-  };
+export class StaleEngine implements LeafEngine<State> {
+  readonly sensor: string | undefined;
+  readonly timed = true;
+  private readonly afterMs: number;
+
+  constructor(c: Extract<Condition, { kind: "stale" }>) {
+    this.sensor = c.sensor;
+    this.afterMs = c.afterMs;
+  }
+
+  init(start: number): State {
+    return { on: false, last: start, heard: false, sensor: this.sensor ?? "", value: 0 };
+  }
+
+  push(s: State, r: Reading): boolean {
+    s.last = r.t;
+    s.heard = true;
+    s.sensor = r.sensor;
+    s.value = r.value;
+    if (!s.on) return false;
+    s.on = false;
+    return true;
+  }
+
+  value(s: State): boolean {
+    return s.on;
+  }
+
+  deadline(s: State): number {
+    return s.on ? Infinity : s.last + this.afterMs;
+  }
+
+  expire(s: State): boolean {
+    if (s.on) return false;
+    s.on = true;
+    return true;
+  }
+
+  cause(s: State, device: string, r: Reading | undefined): Reading[] {
+    if (r) return [r];
+    return s.heard ? [{ device, sensor: s.sensor, t: s.last, value: s.value }] : [];
+  }
+
+  save(s: State): unknown {
+    return s.heard ? [s.on ? 1 : 0, s.last, s.sensor, s.value] : [s.on ? 1 : 0, s.last];
+  }
+
+  load(j: unknown): State {
+    const a = j as [number, number, string?, number?];
+    return {
+      on: a[0] === 1,
+      last: a[1],
+      heard: a.length > 2,
+      sensor: a[2] ?? this.sensor ?? "",
+      value: a[3] ?? 0,
+    };
+  }
 }

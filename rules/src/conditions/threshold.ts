@@ -1,28 +1,54 @@
-import type { Condition } from "../types.ts";
-import { makeComparator } from "./comparator.ts";
+import type { Condition, Reading } from "../types.ts";
+import { Compare } from "./comparator.ts";
 import type { LeafEngine } from "./leaf.ts";
 
 interface State {
   on: boolean;
 }
 
-export function thresholdEngine(c: Extract<Condition, { kind: "threshold" }>): LeafEngine<State> {
-  const test = makeComparator(c.cmp);
-  return {
-    sensor: c.sensor,
-    timed: false,
-    init: () => ({ on: false }),
-    push(s, r) {
-      const on = test(s.on, r.value);
-      if (on === s.on) return false;
-      s.on = on;
-      return true;
-    },
-    value: (s) => s.on,
-    deadline: () => Infinity,
-    expire: () => false,
-    cause: (_s, _d, r) => (r ? [r] : []),
-    save: (s) => (s.on ? 1 : 0),
-    load: (j) => ({ on: j === 1 }),
-  };
+/** The value of one sensor against a comparison (with hysteresis). */
+export class ThresholdEngine implements LeafEngine<State> {
+  readonly sensor: string;
+  readonly timed = false;
+  private readonly cmp: Compare;
+
+  constructor(c: Extract<Condition, { kind: "threshold" }>) {
+    this.sensor = c.sensor;
+    this.cmp = new Compare(c.cmp);
+  }
+
+  init(): State {
+    return { on: false };
+  }
+
+  push(s: State, r: Reading): boolean {
+    const on = this.cmp.test(s.on, r.value);
+    if (on === s.on) return false;
+    s.on = on;
+    return true;
+  }
+
+  value(s: State): boolean {
+    return s.on;
+  }
+
+  deadline(): number {
+    return Infinity;
+  }
+
+  expire(): boolean {
+    return false;
+  }
+
+  cause(_s: State, _device: string, r: Reading | undefined): Reading[] {
+    return r ? [r] : [];
+  }
+
+  save(s: State): unknown {
+    return s.on ? 1 : 0;
+  }
+
+  load(j: unknown): State {
+    return { on: j === 1 };
+  }
 }
