@@ -106,6 +106,11 @@ running = false;
 const r1 = await metric("fieldline_edge_readings_in_total");
 const elapsed = (performance.now() - t0) / 1000;
 const depth = await metric("fieldline_edge_outbox_depth");
+const heapAtEnd = {
+  heapUsedMB: (await metric("fieldline_edge_nodejs_heap_size_used_bytes")) / 2 ** 20,
+  heapTotalMB: (await metric("fieldline_edge_nodejs_heap_size_total_bytes")) / 2 ** 20,
+  externalMB: (await metric("fieldline_edge_nodejs_external_memory_bytes")) / 2 ** 20,
+};
 agent.kill("SIGTERM");
 await new Promise((r) => agent.once("exit", r));
 await new Promise((r) => peer.close(r));
@@ -120,6 +125,7 @@ process.stdout.write(
     loadRssMeanMB: samples.reduce((a, b) => a + b, 0) / samples.length,
     loadReadingsPerSec: (r1 - r0) / elapsed,
     outboxDepthAtEnd: depth,
+    heapAtEnd,
   })}\n`,
 );
 process.exit(0);
