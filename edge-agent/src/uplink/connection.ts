@@ -52,7 +52,11 @@ export class Connection {
     this.timer = undefined;
     const c = this.client;
     this.client = undefined;
-    if (c) await new Promise<void>((resolve) => c.end(!graceful, {}, () => resolve()));
+    if (c) {
+      // A graceful end waits for pending PUBACKs; a broker that stopped answering gets 2 s.
+      await withTimeout(new Promise<void>((resolve) => c.end(!graceful, {}, () => resolve())), graceful ? 2000 : 0);
+      if (graceful) c.end(true);
+    }
     if (this.isUp) {
       this.isUp = false;
       this.opts.events.down("stopped");
@@ -92,4 +96,11 @@ export class Connection {
       }, delay);
     });
   }
+}
+
+/** Resolves when `p` does or after `ms` (0: wait for `p`). */
+export function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  if (ms <= 0) return p;
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, ms)))]).finally(() => clearTimeout(timer));
 }

@@ -16,7 +16,7 @@ import {
 } from "@fieldline/firmware-contracts";
 import type { BrokerConfig } from "../config/schema";
 import type { Outbox, OutboxKind } from "../outbox";
-import { Connection } from "./connection";
+import { Connection, withTimeout } from "./connection";
 import type { Envelope } from "./envelope";
 import { mqttOptions } from "./mqtt-options";
 import { Pump } from "./pump";
@@ -102,13 +102,16 @@ export class Uplink {
     if (this.client && drainMs > 0 && !drained) drained = await this.pump.drained(drainMs);
     const client = this.client;
     if (client) {
-      await new Promise<void>((resolve) =>
-        client.publish(
-          topics.state(this.opts.address),
-          Buffer.from(this.statePayload("offline")),
-          { qos: 1, retain: true },
-          () => resolve(),
+      await withTimeout(
+        new Promise<void>((resolve) =>
+          client.publish(
+            topics.state(this.opts.address),
+            Buffer.from(this.statePayload("offline")),
+            { qos: 1, retain: true },
+            () => resolve(),
+          ),
         ),
+        2000,
       );
     }
     this.pump.detach();
