@@ -6,7 +6,6 @@
 import type { AuthenticateError, Client } from "aedes";
 import { TLSSocket } from "node:tls";
 import { compileAcl, type ClientAcl } from "../acl/acl.ts";
-import { PublishPacer } from "../limits/publish-pacer.ts";
 import type { IdentityRecord } from "../registry/types.ts";
 import type { HookContext } from "./context.ts";
 
@@ -95,11 +94,7 @@ export function makeAuthenticate(ctx: HookContext) {
       (identity) => {
         if (client.clean) ctx.persistentSessions.delete(client.id);
         else ctx.persistentSessions.add(client.id);
-        ctx.clients.set(client, {
-          identity,
-          acl: aclFor(identity),
-          pacer: new PublishPacer(ctx.limits.publishRate),
-        });
+        ctx.clients.set(client, { identity, acl: aclFor(identity) });
         client.conn.once("close", () => ctx.connections.release(identity.username, client.conn));
         ctx.metrics.connects.inc({ result: "ok" });
         done(null, true);

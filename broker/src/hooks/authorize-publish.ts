@@ -5,6 +5,7 @@
  */
 import type { Client, PublishPacket } from "aedes";
 import { compileAcl, type PublishDenial } from "../acl/acl.ts";
+import { PublishPacer } from "../limits/publish-pacer.ts";
 import { DROPPED_TOPIC, type HookContext } from "./context.ts";
 
 type Denial = PublishDenial | "retain-size" | "retain-limit" | "unknown-client";
@@ -32,7 +33,7 @@ export function makeAuthorizePublish(ctx: HookContext) {
       }
     }
     if (!info) return done(null);
-    const wait = info.pacer.take();
+    const wait = (info.pacer ??= new PublishPacer(ctx.limits.publishRate)).take();
     if (wait === 0) return done(null);
     if (wait === Infinity) return done(new Error("publish rate far above the limit"));
     ctx.metrics.hot.paced++;

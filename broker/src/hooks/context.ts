@@ -23,7 +23,8 @@ export interface ConnectInfo {
 export interface ClientInfo {
   identity: IdentityRecord;
   acl: ClientAcl;
-  pacer: PublishPacer;
+  /** Created on the first publish, so idle connections do not carry one. */
+  pacer?: PublishPacer;
 }
 
 export interface HookContext {
