@@ -16,8 +16,6 @@ import {
   closeSync,
   fdatasync,
   fdatasyncSync,
-  fstatSync,
-  ftruncateSync,
   mkdirSync,
   openSync,
   readSync,
@@ -29,6 +27,7 @@ import { join } from "node:path";
 import { CursorLog, type Cursor } from "./cursor-log";
 import type { AppendResult, Outbox, OutboxMessage, OutboxRecord, OutboxStats } from "./outbox";
 import { decodeRecord, encodeRecord } from "./record";
+import { fsyncDir, scanSegment } from "./recover";
 
 export type FsyncPolicy = "always" | "interval" | "never";
 export type FullPolicy = "drop-oldest" | "drop-newest";
@@ -111,9 +110,10 @@ export class SegmentOutbox implements Outbox {
     this.counters.depth = 0;
     for (const [i, no] of live.entries()) {
       const isLast = i === live.length - 1;
-      const { seg, records } = this.scan(no, no === cursor.seg ? cursor.off : 0, isLast);
-      this.segments.push(seg);
-      this.counters.depth += records;
+      const r = scanSegment(this.path(no), no === cursor.seg ? cursor.off : 0, isLast);
+      this.segments.push({ no, size: r.size, end: r.end });
+      this.counters.depth += r.records;
+      this.counters.tornBytes += r.tornBytes;
     }
     if (this.segments.length === 0) this.segments.push({ no: cursor.seg, size: 0, end: 0 });
     const first = this.segments[0]!;
@@ -363,56 +363,9 @@ export class SegmentOutbox implements Outbox {
     }
     return n;
   }
-
-  /**
-   * Validates one segment on open. Counts the records from `from`; cuts a torn or garbage
-   * tail off the last segment (so appends continue after the last good record) and marks
-   * where valid data ends in an older one.
-   */
-  private scan(no: number, from: number, isLast: boolean): { seg: Segment; records: number } {
-    const fd = openSync(this.path(no), isLast ? "r+" : "r");
-    try {
-      const size = fstatSync(fd).size;
-      const buf = Buffer.allocUnsafe(size);
-      let got = 0;
-      while (got < size) {
-        const n = readSync(fd, buf, got, size - got, got);
-        if (n === 0) break;
-        got += n;
-      }
-      let off = 0;
-      let records = 0;
-      for (;;) {
-        if (off >= got) break;
-        const r = decodeRecord(buf.subarray(0, got), off);
-        if (!r.ok) break;
-        if (off >= from) records++;
-        off += r.size;
-      }
-      if (off < size) {
-        this.counters.tornBytes += size - off;
-        if (isLast) {
-          ftruncateSync(fd, off);
-          fdatasyncSync(fd);
-          return { seg: { no, size: off, end: off }, records };
-        }
-      }
-      return { seg: { no, size, end: off }, records };
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
 
 function copyMsg(m: OutboxMessage): OutboxMessage {
   return { kind: m.kind, retain: m.retain, payload: new Uint8Array(m.payload) };
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fdatasyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
