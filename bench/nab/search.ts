@@ -24,12 +24,12 @@ function sample(): EnsembleParams {
   return {
     ...DEFAULT_PARAMS,
     scales: [
-      { dim: pick([6, 8, 10, 14]), step: 1, ref: 2000, stride: 1, k: pick([1, 2]) },
-      { dim: pick([6, 8, 10, 14]), step: step1, ref: 2000, stride: Math.max(1, step1 >> 1), k: pick([1, 2]) },
+      { dim: pick([6, 8, 10, 14]), step: 1, ref: 2000, stride: 1, k: pick([1, 2]), predictK: pick([0, 3, 5, 8]) },
+      { dim: pick([6, 8, 10, 14]), step: step1, ref: 2000, stride: Math.max(1, step1 >> 1), k: pick([1, 2]), predictK: pick([0, 0, 5]) },
     ],
     likelihood: { short: pick([6, 8, 10, 12]), long: pick([600, 800, 1000, 1200, 1500]), minSd: pick([0.006, 0.008, 0.01, 0.012, 0.015]) },
     spatialTolerance: pick([0.03, 0.05, 0.07]),
-    threshold: pick([0.999, 0.9995, 0.9998]),
+    threshold: pick([0.998, 0.999, 0.9995]),
     holdoff: pick([100, 150, 200]),
   };
 }

@@ -1,23 +1,22 @@
 /**
- * The default detector (see cloud-processor/docs/detection.md): multi-scale k-NN novelty
- * of the recent shape, each scale turned into an anomaly likelihood, plus spatial novelty
- * (a value beyond the range seen so far), and a hold-off after each detection.
+ * The default detector (see cloud-processor/docs/detection.md): k-NN novelty of the recent
+ * shape at two time scales and k-NN prediction error at the finest, each turned into an
+ * anomaly likelihood, plus spatial novelty (a value beyond the range seen so far); the score
+ * is the largest of them, halved for a while after each detection.
  */
 import type { Detector, DetectorFactory, DetectorState } from "./detector.ts";
-import { KnnNcm, type KnnParams, type KnnState } from "./knn.ts";
+import { KnnScale, type KnnParams, type KnnState } from "./knn.ts";
 import { Likelihood, type LikelihoodState } from "./calibrate.ts";
 import { ALERT_THRESHOLD } from "./threshold.ts";
 import { Spatial, type SpatialState } from "./spatial.ts";
 
 export interface EnsembleParams {
-  /** One k-NN novelty measure per time scale. */
+  /** One k-NN search per time scale (novelty, and prediction error when predictK > 0). */
   scales: KnnParams[];
   /** Anomaly likelihood: short averaging window, long reference window, floor of the sd (range units). */
   likelihood: { short: number; long: number; minSd: number };
   /** Spatial novelty: a value beyond the seen [min, max] by this fraction of the range scores 1. */
   spatialTolerance: number;
-  /** Moving-average lengths checked for spatial novelty (1 = the raw value). */
-  spatialSteps: number[];
   /** Score at or above which a point is a detection (the alerting threshold). */
   threshold: number;
   /** Points after a detection during which scores are halved (one alert per event). */
@@ -28,12 +27,11 @@ export interface EnsembleParams {
 
 export const DEFAULT_PARAMS: EnsembleParams = {
   scales: [
-    { dim: 10, step: 1, ref: 2000, stride: 1, k: 1 },
-    { dim: 10, step: 4, ref: 2000, stride: 2, k: 1 },
+    { dim: 10, step: 1, ref: 2000, stride: 1, k: 1, predictK: 5 },
+    { dim: 10, step: 4, ref: 2000, stride: 2, k: 1, predictK: 0 },
   ],
   likelihood: { short: 10, long: 1000, minSd: 0.01 },
   spatialTolerance: 0.05,
-  spatialSteps: [1],
   threshold: ALERT_THRESHOLD,
   holdoff: 150,
   warmup: 150,
@@ -44,16 +42,16 @@ interface EnsembleState {
   version: 1;
   n: number;
   hold: number;
-  spatial: SpatialState[];
-  scales: Array<{ knn: KnnState; likelihood: LikelihoodState }>;
+  spatial: SpatialState;
+  scales: Array<{ knn: KnnState; likelihood: LikelihoodState; error: LikelihoodState | null }>;
 }
 
 export class EnsembleDetector implements Detector {
   private n = 0;
   private hold = 0;
-  private readonly spatial: Spatial[];
-  private readonly scales: Array<{ knn: KnnNcm; likelihood: Likelihood }>;
-  /** Which part gave the last score ("spatial" or "scale<i>"); diagnostics, not state. */
+  private readonly spatial: Spatial;
+  private readonly scales: Array<{ knn: KnnScale; likelihood: Likelihood; error: Likelihood | null }>;
+  /** Which part gave the last score ("spatial", "novelty<i>", "error<i>"); diagnostics, not state. */
   cause = "";
 
   constructor(
@@ -62,10 +60,11 @@ export class EnsembleDetector implements Detector {
   ) {
     const l = p.likelihood;
     this.scales = p.scales.map((kp, i) => ({
-      knn: new KnnNcm(kp, s?.scales[i]?.knn),
+      knn: new KnnScale(kp, s?.scales[i]?.knn),
       likelihood: new Likelihood(l.short, l.long, l.minSd, s?.scales[i]?.likelihood),
+      error: kp.predictK > 0 ? new Likelihood(l.short, l.long, l.minSd, s?.scales[i]?.error ?? undefined) : null,
     }));
-    this.spatial = p.spatialSteps.map((step, i) => new Spatial(step, p.spatialTolerance, s?.spatial[i]));
+    this.spatial = new Spatial(1, p.spatialTolerance, s?.spatial);
     if (s) {
       this.n = s.n;
       this.hold = s.hold;
@@ -76,19 +75,25 @@ export class EnsembleDetector implements Detector {
     this.n++;
     let s = 0;
     this.cause = "";
-    this.spatial.forEach((sp, i) => {
-      if (sp.update(value) > s) {
-        s = 1;
-        this.cause = `spatial${i}`;
-      }
-    });
+    if (this.spatial.update(value) > 0) {
+      s = 1;
+      this.cause = "spatial";
+    }
     this.scales.forEach((sc, i) => {
-      const a = sc.knn.update(value);
-      if (Number.isNaN(a)) return;
-      const l = sc.likelihood.update(a);
-      if (l > s) {
-        s = l;
-        this.cause = `scale${i}`;
+      const ev = sc.knn.update(value);
+      if (!Number.isNaN(ev.novelty)) {
+        const l = sc.likelihood.update(ev.novelty);
+        if (l > s) {
+          s = l;
+          this.cause = `novelty${i}`;
+        }
+      }
+      if (sc.error && !Number.isNaN(ev.error)) {
+        const l = sc.error.update(ev.error);
+        if (l > s) {
+          s = l;
+          this.cause = `error${i}`;
+        }
       }
     });
     if (this.n <= this.p.warmup) return 0;
@@ -105,8 +110,8 @@ export class EnsembleDetector implements Detector {
       version: 1,
       n: this.n,
       hold: this.hold,
-      spatial: this.spatial.map((sp) => sp.snapshot()),
-      scales: this.scales.map((sc) => ({ knn: sc.knn.snapshot(), likelihood: sc.likelihood.snapshot() })),
+      spatial: this.spatial.snapshot(),
+      scales: this.scales.map((sc) => ({ knn: sc.knn.snapshot(), likelihood: sc.likelihood.snapshot(), error: sc.error ? sc.error.snapshot() : null })),
     };
     return s as unknown as DetectorState;
   }
