@@ -15,7 +15,7 @@ interface Common {
   port: number;
 }
 type Args =
-  | (Common & { role: "subscriber"; username: string; secret: string; filter: string })
+  | (Common & { role: "subscriber"; username: string; secret: string; filters: string[] })
   | (Common & {
       role: "publishers";
       devices: { username: string; secret: string; topic: string }[];
@@ -32,15 +32,21 @@ const now = () => performance.timeOrigin + performance.now();
 async function subscriber(a: Extract<Args, { role: "subscriber" }>) {
   let count = 0;
   let lat: number[] = [];
-  const c = new RawMqtt({
-    publish(payload) {
-      count++;
-      if (payload.length >= 8) lat.push(now() - payload.readDoubleLE(0));
-    },
-  });
-  await c.connect(a.port, "bench-sub", a.username, a.secret);
-  const codes = await c.subscribe(a.filter);
-  if (codes[0] !== 1) throw new Error(`subscription refused: ${codes}`);
+  // one connection per filter (one wildcard subscriber, or one subscriber per publisher)
+  const subs = await Promise.all(
+    a.filters.map(async (filter, i) => {
+      const c = new RawMqtt({
+        publish(payload) {
+          count++;
+          if (payload.length >= 8) lat.push(now() - payload.readDoubleLE(0));
+        },
+      });
+      await c.connect(a.port, `bench-sub-${i}`, a.username, a.secret);
+      const codes = await c.subscribe(filter);
+      if (codes[0] !== 1) throw new Error(`subscription to ${filter} refused: ${codes}`);
+      return c;
+    }),
+  );
   process.on("message", (m) => {
     if (m === "mark") lat = [];
     if (m === "report") {
@@ -49,7 +55,7 @@ async function subscriber(a: Extract<Args, { role: "subscriber" }>) {
       send({ type: "report", count, p50: q(0.5), p99: q(0.99), samples: sorted.length });
     }
     if (m === "stop") {
-      c.end();
+      for (const c of subs) c.end();
       setTimeout(() => process.exit(0), 100);
     }
   });

@@ -23,6 +23,7 @@ const { values } = parseArgs({
     idle: { type: "string", default: "10000" },
     publishers: { type: "string", default: "20" },
     rate: { type: "string", default: "2000" },
+    pairs: { type: "string", default: "10" },
     payload: { type: "string", default: "256" },
     only: { type: "string" },
   },
@@ -31,6 +32,7 @@ const SECONDS = Number(values.seconds);
 const IDLE = Number(values.idle);
 const PUBLISHERS = Number(values.publishers);
 const RATE = Number(values.rate);
+const PAIRS = Math.min(Number(values.pairs), Number(values.publishers));
 const PAYLOAD = Number(values.payload);
 const WARMUP_MS = 1500;
 
@@ -77,12 +79,13 @@ function load(args: object): Load {
 interface Result {
   broker: string;
   throughput: { deliveredPerSec: number; cpuUsPerMsg: number; brokerCpuPct: number; publishedPerSec: number };
+  pairs: { pairs: number; deliveredPerSec: number; deliveredPerCpuSec: number; brokerCpuPct: number };
   latency: { rate: number; p50Ms: number; p99Ms: number; brokerCpuPct: number; deliveredPerSec: number };
   idle: { connections: number; rssBeforeMb: number; rssAfterMb: number; kbPerConnection: number };
 }
 
 async function measure(start: () => Promise<Target>, devices: (Account & { topic: string })[], processor: Account, idleAcct: Account): Promise<Result> {
-  const sub = () => load({ role: "subscriber", port: t.port, ...processor, filter: topicFilter("telemetry") });
+  const sub = () => load({ role: "subscriber", port: t.port, ...processor, filters: [topicFilter("telemetry")] });
 
   let t = await start();
   process.stderr.write(`measuring ${t.name} (pid ${t.pid}, port ${t.port})\n`);
@@ -106,6 +109,31 @@ async function measure(start: () => Promise<Target>, devices: (Account & { topic
     deliveredPerSec: (delivered / dt) * 1000,
     publishedPerSec: ((p1.acked! - p0.acked!) / dt) * 1000,
     cpuUsPerMsg: ((c1 - c0) * 1000) / delivered,
+    brokerCpuPct: ((c1 - c0) / dt) * 100,
+  };
+  await p.stop();
+  await s.stop();
+  await sleep(500);
+
+  // 1b. PAIRS publisher/subscriber pairs: each device's telemetry to its own subscriber
+  const pairDevices = devices.slice(0, PAIRS);
+  s = load({ role: "subscriber", port: t.port, ...processor, filters: pairDevices.map((d) => d.topic) });
+  await s.ready;
+  p = load({ role: "publishers", port: t.port, devices: pairDevices, window: 50, payloadBytes: PAYLOAD });
+  await p.ready;
+  await sleep(WARMUP_MS);
+  c0 = cpuMs(t.pid);
+  r0 = await s.report();
+  t0 = performance.now();
+  await sleep(SECONDS * 1000);
+  c1 = cpuMs(t.pid);
+  r1 = await s.report();
+  dt = performance.now() - t0;
+  const pairsDelivered = r1.count! - r0.count!;
+  const pairs = {
+    pairs: PAIRS,
+    deliveredPerSec: (pairsDelivered / dt) * 1000,
+    deliveredPerCpuSec: (pairsDelivered / (c1 - c0)) * 1000,
     brokerCpuPct: ((c1 - c0) / dt) * 100,
   };
   await p.stop();
@@ -151,6 +179,7 @@ async function measure(start: () => Promise<Target>, devices: (Account & { topic
   return {
     broker: t.name,
     throughput,
+    pairs,
     latency,
     idle: {
       connections: ready.opened!,
@@ -198,12 +227,13 @@ try {
   const out = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-    params: { seconds: SECONDS, publishers: PUBLISHERS, qos: 1, payloadBytes: PAYLOAD, fixedRate: RATE, idleConnections: IDLE },
+    params: { seconds: SECONDS, publishers: PUBLISHERS, pairs: PAIRS, qos: 1, payloadBytes: PAYLOAD, fixedRate: RATE, idleConnections: IDLE },
     results,
     vsMosquitto: results.map((r) => ({
       broker: r.broker,
       deliveredRate: ratio(r.throughput.deliveredPerSec, mosq?.throughput.deliveredPerSec),
       cpuPerMessage: ratio(r.throughput.cpuUsPerMsg, mosq?.throughput.cpuUsPerMsg),
+      pairsPerBrokerCore: ratio(r.pairs.deliveredPerCpuSec, mosq?.pairs.deliveredPerCpuSec),
       p99AtFixedRate: ratio(r.latency.p99Ms, mosq?.latency.p99Ms),
       cpuAtFixedRate: ratio(r.latency.brokerCpuPct, mosq?.latency.brokerCpuPct),
       rssPerIdleConnection: ratio(r.idle.kbPerConnection, mosq?.idle.kbPerConnection),
@@ -216,13 +246,15 @@ try {
 
   const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
   const rows = [
-    ["broker", "published/s", "delivered/s", "CPU µs/msg", "CPU %", `p50 ms @${RATE}/s`, "p99 ms", "CPU % @rate", "KB/idle conn"],
+    ["broker", "published/s", "delivered/s", "CPU µs/msg", "CPU %", `${PAIRS} pairs/s`, "per CPU-s", `p50 ms @${RATE}/s`, "p99 ms", "CPU % @rate", "KB/idle conn"],
     ...results.map((r) => [
       r.broker,
       f(r.throughput.publishedPerSec),
       f(r.throughput.deliveredPerSec),
       f(r.throughput.cpuUsPerMsg, 1),
       f(r.throughput.brokerCpuPct),
+      f(r.pairs.deliveredPerSec),
+      f(r.pairs.deliveredPerCpuSec),
       f(r.latency.p50Ms, 2),
       f(r.latency.p99Ms, 2),
       f(r.latency.brokerCpuPct, 1),
