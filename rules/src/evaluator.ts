@@ -1,6 +1,6 @@
 import type { LeafEngine } from "./conditions/leaf.ts";
 import { MinHeap } from "./heap.ts";
-import { renderMessage } from "./message.ts";
+import { emit, flip, tick } from "./machine.ts";
 import { newState, Phase, prepareRule, type RuleRuntime, type RuleState } from "./runtime.ts";
 import { exactIds } from "./scope.ts";
 import { loadSnapshot, takeSnapshot, type EvaluatorSnapshot } from "./snapshot.ts";
@@ -135,7 +135,7 @@ export class Evaluator {
         continue;
       }
       stats.evaluations++;
-      if (st.next <= t) this.tick(st, t, out);
+      if (st.next <= t) tick(st, t, out);
       st.now = t;
       const rt = st.rt;
       let changed = -1;
@@ -150,7 +150,7 @@ export class Evaluator {
         }
       }
       if (rt.event) {
-        if (changed >= 0) this.emit(st, "fired", t, [r], out);
+        if (changed >= 0) emit(st, "fired", t, [r], out);
         continue;
       }
       const phase = st.phase;
@@ -160,11 +160,12 @@ export class Evaluator {
         if (cond !== st.cond) {
           const cause =
             changed >= 0 ? rt.leaves[changed]!.cause(st.ls[changed], st.device, r) : [r];
-          this.flip(st, cond, t, cause, out);
+          flip(st, cond, t, cause, out);
         }
       }
       if (rt.timedLeaves.length > 0 || phase !== st.phase) this.schedule(st);
     }
+    stats.transitions += out.length;
     if (out.length > 1) this.sort(out);
     return out;
   }
@@ -185,9 +186,10 @@ export class Evaluator {
       const st = e.st;
       if (e.d !== st.heapKey) continue; // superseded by an earlier entry
       st.heapKey = Infinity;
-      if (st.next <= t) this.tick(st, t, out);
+      if (st.next <= t) tick(st, t, out);
       this.schedule(st);
     }
+    this.stats_.transitions += out.length;
     if (out.length > 1) this.sort(out);
     return out;
   }
@@ -284,98 +286,6 @@ export class Evaluator {
       st.heapKey = n;
       this.heap.push({ d: n, st });
     }
-  }
-
-  /** Processes everything due for one state up to and including time t, in time order. */
-  private tick(st: RuleState, t: number, out: Transition[]): void {
-    const rt = st.rt;
-    while (st.next <= t) {
-      const d = st.next;
-      if (d > st.now) st.now = d;
-      if (st.phaseDeadline <= d) {
-        // A duration completing at d completes before anything else happening at d.
-        st.phaseDeadline = Infinity;
-        const cause = st.cause ?? [];
-        st.cause = null;
-        if (st.phase === Phase.Pending) {
-          st.phase = Phase.Active;
-          this.emit(st, "fired", d, cause, out);
-        } else if (st.phase === Phase.Clearing) {
-          st.phase = Phase.Inactive;
-          this.emit(st, "cleared", d, cause, out);
-        }
-      } else {
-        let cause: unknown[] | undefined;
-        for (const i of rt.timedLeaves) {
-          const leaf = rt.leaves[i]!;
-          if (leaf.deadline(st.ls[i]) <= d && leaf.expire(st.ls[i]) && cause === undefined)
-            cause = leaf.cause(st.ls[i], st.device, undefined);
-        }
-        if (cause !== undefined) {
-          st.primed = true;
-          const cond = rt.tree(st.ls);
-          if (cond !== st.cond) this.flip(st, cond, d, cause as Reading[], out);
-        }
-      }
-      st.computeNext();
-    }
-  }
-
-  /** The rule's condition changed at time t: run the for / clear_for state machine. */
-  private flip(st: RuleState, cond: boolean, t: number, cause: Reading[], out: Transition[]): void {
-    st.cond = cond;
-    const rule = st.rt.rule;
-    if (cond) {
-      if (st.phase === Phase.Clearing) {
-        st.phase = Phase.Active;
-        st.phaseDeadline = Infinity;
-        st.cause = null;
-      } else if (st.phase === Phase.Inactive) {
-        if (rule.forMs === 0) {
-          st.phase = Phase.Active;
-          this.emit(st, "fired", t, cause, out);
-        } else {
-          st.phase = Phase.Pending;
-          st.phaseDeadline = t + rule.forMs;
-          st.cause = cause;
-        }
-      }
-    } else if (st.phase === Phase.Pending) {
-      st.phase = Phase.Inactive;
-      st.phaseDeadline = Infinity;
-      st.cause = null;
-    } else if (st.phase === Phase.Active) {
-      if (rule.clearForMs === 0) {
-        st.phase = Phase.Inactive;
-        this.emit(st, "cleared", t, cause, out);
-      } else {
-        st.phase = Phase.Clearing;
-        st.phaseDeadline = t + rule.clearForMs;
-        st.cause = cause;
-      }
-    }
-  }
-
-  private emit(
-    st: RuleState,
-    kind: "fired" | "cleared",
-    t: number,
-    cause: Reading[],
-    out: Transition[],
-  ): void {
-    const rule = st.rt.rule;
-    const tr: Transition = {
-      rule: rule.id,
-      device: st.device,
-      kind,
-      t,
-      severity: rule.severity,
-      actions: kind === "fired" ? rule.actions : rule.clearActions,
-      cause, // the readings themselves: push() keeps references and never mutates them
-    };
-    if (rule.message !== undefined) tr.message = renderMessage(rule, st.device, kind, t, cause);
-    this.stats_.transitions++;
-    out.push(tr);
   }
 
   /** Canonical order: time, then rule order in the file, then device id. */
