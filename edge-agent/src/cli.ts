@@ -14,7 +14,8 @@ const HELP = `Usage: edge-agent <command> [options]
 Commands:
   run --config FILE           run the agent until SIGTERM/SIGINT (then flush the outbox and stop)
   check-config --config FILE  validate the config (and its rules file); print every problem
-  config-doc                  print the config reference (Markdown)
+  config-doc [--readme FILE]  print the config reference (Markdown), or rewrite it in FILE
+                              between <!-- config-doc:begin --> and <!-- config-doc:end -->
 
 Options:
   -c, --config FILE   config file (YAML)
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: "string", short: "c" },
       "drain-ms": { type: "string" },
+      readme: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -38,7 +40,21 @@ async function main(argv: string[]): Promise<number> {
     return cmd === undefined && !values.help ? 2 : 0;
   }
   if (cmd === "config-doc") {
-    process.stdout.write(configDoc());
+    if (values.readme === undefined) {
+      process.stdout.write(configDoc());
+      return 0;
+    }
+    const { readFileSync, writeFileSync } = await import("node:fs");
+    const text = readFileSync(values.readme, "utf8");
+    const begin = "<!-- config-doc:begin -->\n";
+    const end = "<!-- config-doc:end -->";
+    const a = text.indexOf(begin);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) {
+      process.stderr.write(`${values.readme}: no ${begin.trim()} ... ${end} markers\n`);
+      return 2;
+    }
+    writeFileSync(values.readme, `${text.slice(0, a + begin.length)}${configDoc().trim()}\n${text.slice(b)}`);
     return 0;
   }
   const file = values.config ?? positionals[1];

@@ -69,7 +69,7 @@ outbox: { fsync: sometimes }
     const readme = readFileSync(join(import.meta.dirname, "../README.md"), "utf8");
     const m = /<!-- config-doc:begin -->\n([\s\S]*?)<!-- config-doc:end -->/.exec(readme);
     expect(m, "README markers").not.toBeNull();
-    // Regenerate with: npx tsx edge-agent/src/cli.ts config-doc
+    // Regenerate with: npx tsx edge-agent/src/cli.ts config-doc --readme edge-agent/README.md
     expect(m![1]!.trim()).toBe(configDoc().trim());
   });
 });
