@@ -92,14 +92,24 @@ export class MqttSession {
     client.connect();
   }
 
+  /** The handler never throws by contract; a bug that does leaves the message unacknowledged. */
+  private dispatch(packet: IPublishPacket): Promise<void> {
+    try {
+      return this.onMessage(packet.topic, packet.payload as Buffer);
+    } catch (err) {
+      this.log.error({ topic: packet.topic, err: (err as Error).message }, "message handler threw; message left unacknowledged");
+      return Promise.reject(err as Error);
+    }
+  }
+
   private handle(packet: IPublishPacket, cb: (err?: Error) => void): void {
     if (packet.qos === 0) {
-      this.onMessage(packet.topic, packet.payload as Buffer).catch(() => {});
+      this.dispatch(packet).catch(() => {});
       cb();
       return;
     }
     const settle = this.acks!.track(packet);
-    this.onMessage(packet.topic, packet.payload as Buffer).then(
+    this.dispatch(packet).then(
       () => settle(true),
       () => settle(false),
     );
