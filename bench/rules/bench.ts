@@ -47,9 +47,9 @@ function runOurs(rules: RuleSet, readings: Reading[], tickEvery = 10_000) {
   };
 }
 
-function scenario(name: string, sensors: number, devices: number) {
+function scenario(name: string, sensors: number, devices: number, grouped = false) {
   const rules = benchRules(sensors);
-  const readings = benchReadings(N, devices, sensors);
+  const readings = benchReadings(N, devices, sensors, 10_000, 1, grouped);
   runOurs(rules, readings.slice(0, Math.min(N, 100_000))); // warm-up
   const base = heap();
   const r = runOurs(rules, readings);
@@ -121,6 +121,7 @@ function sideBySide(readings: Reading[], rules: RuleSet) {
 const load0 = os.loadavg();
 const allMatch = scenario("all 100 rules read every reading's sensor", 1, 1000);
 const mixed = scenario("100 rules over 10 sensors", 10, 1000);
+const grouped = scenario("same, readings grouped per device message", 10, 1000, true);
 const mem = memoryPerState(2000, 10);
 const memAfter = {
   bytesPerStateAfterRun: Math.round(mixed.evaluatorBytes / mixed.states),
@@ -136,7 +137,7 @@ const result = {
   cores: os.cpus().length,
   loadAverage: load0,
   target: { evaluationsPerSec: TARGET },
-  scenarios: [allMatch, mixed].map(
+  scenarios: [allMatch, mixed, grouped].map(
     ({
       name,
       rules,

@@ -71,7 +71,7 @@ export function benchRules(sensors: number): RuleSet {
 
 /**
  * `n` readings round-robin over `devices` devices and `sensors` sensors, every device
- * reporting each sensor every `periodMs`; values random-walk between 0 and 100 so that
+ * reporting each sensor every `periodMs` (interleaved across devices, or `grouped` per device); values random-walk between 0 and 100 so that
  * thresholds are crossed often.
  */
 export function benchReadings(
@@ -80,6 +80,7 @@ export function benchReadings(
   sensors: number,
   periodMs = 10_000,
   seed = 1,
+  grouped = false,
 ): Reading[] {
   const rnd = prng(seed);
   const ids = Array.from({ length: devices }, (_, i) => `dev-${String(i).padStart(5, "0")}`);
@@ -90,8 +91,10 @@ export function benchReadings(
   for (let k = 0; k < n; k++) {
     const round = Math.floor(k / perRound);
     const j = k % perRound;
-    const d = j % devices;
-    const s = Math.floor(j / devices);
+    // Interleaved: one sensor of every device, then the next sensor. Grouped: every sensor
+    // of one device together (one telemetry message per device), then the next device.
+    const d = grouped ? Math.floor(j / sensors) : j % devices;
+    const s = grouped ? j % sensors : Math.floor(j / devices);
     const w = d * sensors + s;
     walk[w] = Math.min(100, Math.max(0, walk[w]! + (rnd() - 0.5) * 4));
     out[k] = {
