@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { JsonlTruth, MemoryTruth, SerialTransport, simulate, type ProgressInfo, type RunSummary, type TruthRecord, type TruthSink } from "@fieldline/simulator";
+import { JsonlTruth, MemoryTruth, SerialTransport, createTransport, simulate, type ProgressInfo, type RunSummary, type TruthRecord, type TruthSink } from "@fieldline/simulator";
 import type { Alert } from "@fieldline/firmware-contracts";
 import { AgentService } from "./agent";
 import { BrokerService } from "./broker";
@@ -82,6 +82,8 @@ export class Platform {
   observer!: Observer;
   readonly agents: AgentService[] = [];
   private redis: Server | undefined;
+  /** Kept so that an interrupted run still closes its socat pty pairs. */
+  private serialTransport: SerialTransport | undefined;
   private creds!: Credentials;
   private readonly alertsSeen = new Map<string, Alert>();
   private readonly down = { processor: [] as [number, number][], broker: [] as [number, number][] };
@@ -150,6 +152,17 @@ export class Platform {
     if (last) last[1] = Date.now();
   }
 
+  async stopBroker(): Promise<void> {
+    this.down.broker.push([Date.now(), Infinity]);
+    await this.broker.stop();
+  }
+
+  async startBroker(): Promise<void> {
+    await this.broker.start();
+    const last = this.down.broker.at(-1);
+    if (last) last[1] = Date.now();
+  }
+
   async restartBroker(): Promise<void> {
     this.down.broker.push([Date.now(), Infinity]);
     await this.broker.restart();
@@ -213,7 +226,10 @@ export class Platform {
       done: () => undefined,
     });
     try {
-      const serialRun = simulate(serialSpec(plan, portsDir, opts.serialInjections), {
+      const spec = serialSpec(plan, portsDir, opts.serialInjections);
+      this.serialTransport = createTransport(spec.spec.transport, spec.baseDir) as SerialTransport;
+      const serialRun = simulate(spec, {
+        transport: this.serialTransport,
         truth: serialTruth,
         progress: progress("serial"),
         onReady: async (transport) => {
@@ -312,6 +328,7 @@ export class Platform {
   }
 
   async stop(): Promise<void> {
+    await this.serialTransport?.stop().catch(() => undefined);
     await Promise.allSettled(this.agents.map((a) => a.stop()));
     await this.observer?.stop().catch(() => undefined);
     await this.processor?.close();
