@@ -52,7 +52,13 @@ export class SinkError extends Error {
   }
 }
 
-/** Classifies an HTTP status the way both InfluxDB write APIs use them. */
+/**
+ * Classifies an HTTP status the way both InfluxDB write APIs use them: 400 (bad line
+ * protocol, field type conflict), 413 and 422 say the batch itself is bad and would fail
+ * again. Everything else is retried: 5xx and 429 are transient, and 401/403/404 (token,
+ * permissions, missing database or bucket) are configuration an operator fixes, after which
+ * the buffered points go in; until then health is red and ingest pauses at the bound.
+ */
 export function retryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status !== 400 && status !== 413 && status !== 422;
 }

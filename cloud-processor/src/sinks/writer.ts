@@ -42,7 +42,8 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
   private buffered = 0;
   private running = false;
   private stopping = false;
-  private flushing: Promise<void> | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private looping = false;
   private wake: (() => void) | undefined;
   private sleepTimer: NodeJS.Timeout | undefined;
   private readonly backoff: Backoff;
@@ -85,7 +86,16 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
   }
 
   private kick(): void {
-    if (!this.flushing) this.flushing = this.loop().finally(() => (this.flushing = undefined));
+    // drain() clears `looping` in the same tick it finds the queue empty, so an entry enqueued
+    // by code that runs when the last batch's promises resolve (a microtask later) starts a
+    // new drain instead of waiting behind one that is already finishing.
+    if (this.looping) return;
+    this.looping = true;
+    this.flushing = this.drain().catch((err: unknown) => {
+      // Only a failing `rejected` hook gets here (e.g. the disk is full).
+      this.looping = false;
+      this.log.error({ err: (err as Error).message }, "sink writer stopped on an error");
+    });
   }
 
   private takeBatch(): Entry[] {
@@ -100,8 +110,13 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
     return batch;
   }
 
-  private async loop(): Promise<void> {
-    while (this.queue.length > 0 && this.running) {
+  /** Writes batches until the queue is empty; clears `looping` in the same tick it finds it so. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      if (!(this.queue.length > 0 && this.running)) {
+        this.looping = false;
+        return;
+      }
       const batch = this.takeBatch();
       const lines: LineBatch =
         batch.length === 1
@@ -113,7 +128,10 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
         if (ok) e.resolve();
         else e.reject(new SinkError("sink writer stopped before the points were written", true));
       }
-      if (!ok) break;
+      if (!ok) {
+        this.looping = false;
+        return;
+      }
       if (!this.full) this.emit("drained");
     }
   }
@@ -169,7 +187,7 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
       this.stopping = true;
       this.wake?.();
     }, graceMs);
-    while (this.flushing) await this.flushing;
+    while (this.looping) await this.flushing;
     this.stopping = true;
     clearTimeout(deadline);
     this.running = false;
