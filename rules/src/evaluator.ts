@@ -238,11 +238,12 @@ export class Evaluator {
     return ev;
   }
 
-  /** @internal Sets the start time and creates the expected devices. */
-  begin(t: number): void {
+  /** @internal Sets the start time and creates the expected devices (watched from `since`). */
+  begin(t: number, since?: number): void {
     this.start = this.opts.start ?? t;
     if (this.start > this.clock) this.clock = this.start;
-    for (const id of this.expected) if (!this.devices.has(id)) this.addDevice(id, this.start);
+    for (const id of this.expected)
+      if (!this.devices.has(id)) this.addDevice(id, since ?? this.start);
   }
 
   /** @internal */

@@ -62,7 +62,8 @@ export function takeSnapshot(ev: Evaluator): EvaluatorSnapshot {
 
 /**
  * Loads a snapshot into a fresh evaluator. States of rules that are gone or whose
- * condition or durations changed are dropped (those rules start afresh for the device);
+ * condition or durations changed are dropped (those rules start afresh for the device, as
+ * if installed at the latest event time the snapshot had seen);
  * scopes are resolved again, so a device that left a rule's scope loses that state.
  */
 export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
@@ -74,8 +75,11 @@ export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
   ev.clock = snap.clock ?? -Infinity;
   if (snap.start === null) return;
   ev.start = snap.start;
+  const now = Math.max(snap.start, snap.clock ?? snap.start);
   for (const d of snap.devices) {
-    const dev = ev.addDevice(d.id, snap.start);
+    // States that are not restored (new or changed rules) start watching now, not at the
+    // original start: a changed stale rule must not fire at once for every device.
+    const dev = ev.addDevice(d.id, now);
     const saved = new Map(d.states.filter((s) => same.has(s.rule)).map((s) => [s.rule, s]));
     for (const st of dev.states) {
       const s = saved.get(st.rt.rule.id);
@@ -92,5 +96,5 @@ export function loadSnapshot(ev: Evaluator, snap: EvaluatorSnapshot): void {
     // Slots hold references to leaf states: create them after the states are loaded.
     for (const [sensor, lastT] of d.sensors) ev.addSlot(dev, sensor).lastT = lastT;
   }
-  ev.begin(snap.start); // creates expected devices the snapshot did not have yet
+  ev.begin(snap.start, now); // creates expected devices the snapshot did not have yet
 }

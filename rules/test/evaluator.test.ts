@@ -166,6 +166,31 @@ describe("Evaluator", () => {
     ).toThrow(/snapshot format/);
   });
 
+  it("on restore, a new or changed time-based rule starts watching from the snapshot's time", () => {
+    const v1 = rules("rules:\n  - id: silent\n    when: { stale: { after: 30m } }\n");
+    const v2 = rules(`rules:
+  - id: silent
+    when: { stale: { after: 20m } }
+  - id: temp-silent
+    when: { stale: { sensor: temp, after: 10m } }
+`);
+    const ev = new Evaluator(v1, { expect: ["quiet"], start: 0 });
+    ev.push(r("d", "temp", 0, 1));
+    ev.push(r("d", "temp", 3_600_000, 1)); // an hour later
+    const back = Evaluator.restore(
+      v2,
+      JSON.parse(JSON.stringify(ev.snapshot())) as EvaluatorSnapshot,
+    );
+    // Not at 20 min after the start (long past): 20 and 10 minutes after the snapshot's time.
+    expect(brief(back.advance(3_600_000))).toEqual([]);
+    expect(brief(back.advance(5_000_000))).toEqual([
+      "4200000 fired temp-silent d",
+      "4200000 fired temp-silent quiet",
+      "4800000 fired silent d",
+      "4800000 fired silent quiet",
+    ]);
+  });
+
   it("a for-duration completing at the same time as a reading completes first", () => {
     const rs = rules(
       "rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n    for: 10s\n",
