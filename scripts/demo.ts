@@ -29,6 +29,7 @@ const HELP = `npm run demo -- [options]
   --influx-bucket B     bucket (default telemetry)
   --dir DIR             work folder (default: a new folder under ${tmpdir()})
   --json FILE           also write the report as JSON
+  --stay                keep the platform running after the report (browse the API) until Ctrl-C
   -h, --help
 `;
 
@@ -51,6 +52,7 @@ const { values } = (() => {
         "influx-bucket": { type: "string" },
         dir: { type: "string" },
         json: { type: "string" },
+        stay: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -99,6 +101,7 @@ const dir = resolve(values.dir ?? (await mkdtemp(join(tmpdir(), "fieldline-demo-
 const platform = new Platform({ dir, plan, store, detection: true, log: (m) => live.say(m) });
 
 let stopping = false;
+let verdict: number | undefined;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -114,7 +117,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => {
     live.done();
     process.stderr.write(`\n${sig}: stopping every process the demo started…\n`);
-    void shutdown(130);
+    void shutdown(verdict ?? 130);
   });
 }
 
@@ -130,14 +133,19 @@ try {
     "verify again": `npx tsx simulator/src/cli.ts verify --truth ${join(dir, "truth", "mqtt.truth.jsonl")} --store file --target ${join(dir, "processor", "data", "points.lp")}`,
     "alert history": join(dir, "processor", "data", "alerts.jsonl"),
     "logs": `${dir}/{broker,processor}/*.log, ${dir}/agents/<device>/agent.log`,
-    "processor API": `${platform.processor.apiUrl}/alerts (while it runs: start it with npx tsx cloud-processor/src/cli.ts run --config ${join(dir, "processor", "processor.yaml")})`,
+    "processor API": values.stay ? `${platform.processor.apiUrl}/alerts, /rules, /healthz, /metrics` : "run with --stay to keep the platform up and browse it",
     "READMEs": [readme("README.md"), readme("edge-agent/README.md"), readme("simulator/README.md"), readme("docs/e2e.md")].join("\n" + " ".repeat(22)),
   };
   if (store.kind !== "file") delete where["verify again"];
   const report = judge(result, where, { rule: SAFETY_RULE, cloudRule: CLOUD_RULE });
   process.stdout.write(formatReport(report));
   if (values.json) await writeFile(values.json, JSON.stringify(report, null, 2));
-  await shutdown(report.ok ? 0 : 1);
+  verdict = report.ok ? 0 : 1;
+  if (values.stay) {
+    process.stderr.write(`The platform keeps running (broker ${platform.broker.url}, processor API ${platform.processor.apiUrl}); Ctrl-C stops it.\n`);
+    await new Promise(() => undefined);
+  }
+  await shutdown(verdict);
 } catch (err) {
   live.done();
   process.stderr.write(`\ndemo failed: ${(err as Error).stack ?? String(err)}\n(logs are in ${dir})\n`);
