@@ -37,6 +37,8 @@ run options:
   --speed X|max          event time per wall time (1440 = a day in a minute) or max
   --url URL              override the MQTT broker URL
   --settle D             wait this long after the transport is up (start edge agents on the serial links)
+  --wait-agents D        serial: wait up to D until every port is opened by a reader (an edge agent);
+                         fail if one is not (bytes sent before a reader opens a port are lost)
   --on-outage-start CMD  shell command run when a brokerOutage window opens
   --on-outage-end CMD    shell command run when it closes
   --no-progress          no progress bar
@@ -108,6 +110,7 @@ async function run(argv: string[]): Promise<number> {
       speed: { type: "string" },
       url: { type: "string" },
       settle: { type: "string" },
+      "wait-agents": { type: "string" },
       "on-outage-start": { type: "string" },
       "on-outage-end": { type: "string" },
       "no-progress": { type: "boolean" },
@@ -130,6 +133,8 @@ async function run(argv: string[]): Promise<number> {
   }
   const settle = o.settle === undefined ? 0 : parseDuration(o.settle);
   if (settle === undefined) throw new UsageError(`bad --settle ${o.settle}`);
+  const waitAgents = o["wait-agents"] === undefined ? 0 : parseDuration(o["wait-agents"]);
+  if (waitAgents === undefined) throw new UsageError(`bad --wait-agents ${o["wait-agents"]}`);
   const transport = createTransport(spec.transport, loaded.baseDir);
   const hooks: Record<string, string | undefined> = { start: o["on-outage-start"], end: o["on-outage-end"] };
   const progress = !o["no-progress"] && process.stderr.isTTY ? new TtyProgress() : undefined;
@@ -140,6 +145,11 @@ async function run(argv: string[]): Promise<number> {
     onReady: async (t) => {
       if (t instanceof SerialTransport) for (const l of t.links()) process.stderr.write(`serial ${l.device}: ${l.path}\n`);
       if (settle > 0) await new Promise((r) => setTimeout(r, settle));
+      if (waitAgents > 0 && t instanceof SerialTransport) {
+        process.stderr.write(`waiting up to ${formatDuration(waitAgents)} for edge agents to open the ports\n`);
+        const missing = await t.waitForReaders(waitAgents);
+        if (missing.length > 0) throw new Error(`no reader opened the port of ${missing.join(", ")}`);
+      }
     },
     onFault: (e: FaultEvent) => {
       const cmd = e.type === "brokerOutage" ? hooks[e.phase] : undefined;

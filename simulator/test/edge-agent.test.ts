@@ -88,8 +88,10 @@ describe("simulator -> socat pty -> edge-agent process -> Aedes", () => {
   function received(device: string): Map<string, number[]> {
     const seen = new Set<string>();
     const out = new Map<string, number[]>();
-    for (const m of collector.messages) {
-      if (m.device !== device || seen.has(`${m.boot}/${m.seq}`)) continue;
+    // Publication order is seq order (one boot per agent here), whatever the arrival order.
+    const mine = collector.messages.filter((m) => m.device === device).sort((a, b) => a.seq - b.seq);
+    for (const m of mine) {
+      if (seen.has(`${m.boot}/${m.seq}`)) continue;
       seen.add(`${m.boot}/${m.seq}`);
       for (const r of m.readings) out.set(r.sensor, [...(out.get(r.sensor) ?? []), r.value]);
     }
@@ -130,7 +132,8 @@ log: { level: info }
           agents.push(agent);
           await agent.start();
         }
-        await new Promise((r) => setTimeout(r, 200)); // the agents have the ports open
+        // Bytes sent before an agent has its port open would be flushed by its open.
+        expect(await transport.waitForReaders(20_000)).toEqual([]);
       },
       onFault: () => new Promise((r) => setTimeout(r, 20)),
     });

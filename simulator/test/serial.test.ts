@@ -61,6 +61,7 @@ describe("serial transport through real socat pty pairs", () => {
       truth,
       onReady: async () => {
         for (const link of transport.links()) ends.set(link.device, await openAgentEnd(link.path));
+        expect(await transport.waitForReaders(5000)).toEqual([]);
       },
       onFault: async () => {
         // Keep the line quiet around a fault so it shows up as its own frames.
@@ -113,6 +114,7 @@ devices:
       { transport, onReady: () => void (path = transport.links()[0]!.path) },
     );
     await expect(run).rejects.toThrow(/nobody has read .*lonely for 500 ms/);
+    expect(await transport.waitForReaders(0)).toEqual([]); // stopped: no lines left
     const { existsSync } = await import("node:fs");
     expect(path).not.toBe("");
     expect(existsSync(path)).toBe(false);

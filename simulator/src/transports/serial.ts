@@ -49,6 +49,21 @@ export class SerialTransport implements Transport {
     return [...this.lines.values()].map((l) => ({ device: l.device.id, path: l.pair.agentPath }));
   }
 
+  /**
+   * Waits until every agent end is held open by some process (an edge agent), at most
+   * `timeoutMs`; returns the devices still without one. Call before any device boots.
+   */
+  async waitForReaders(timeoutMs: number): Promise<string[]> {
+    const until = Date.now() + timeoutMs;
+    let missing = [...this.lines.values()];
+    for (;;) {
+      const held = await Promise.all(missing.map((l) => l.pair.hasReader()));
+      missing = missing.filter((_, i) => !held[i]);
+      if (missing.length === 0 || Date.now() >= until) return missing.map((l) => l.device.id);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   async start(devices: readonly SimDevice[]): Promise<void> {
     this.ownDir = this.spec.dir === undefined;
     this.dir = this.spec.dir ?? (await mkdtemp(path.join(tmpdir(), "fl-sim-serial-")));
@@ -133,6 +148,7 @@ export class SerialTransport implements Transport {
       if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
       await line.pair.stop(this.spec.linger);
     });
+    this.lines.clear();
     this.s.connected = 0;
     if (this.ownDir && this.dir) await rm(this.dir, { recursive: true, force: true });
   }

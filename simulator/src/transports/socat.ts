@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { readdir, readlink, realpath, rm } from "node:fs/promises";
 import { waitFor } from "./limit";
 
 export class PtyPair {
@@ -31,6 +31,33 @@ export class PtyPair {
     const up = await waitFor(() => failed !== undefined || (existsSync(this.simPath) && existsSync(this.agentPath) && this.stderr.includes("starting data transfer loop")), 10_000);
     if (failed) throw failed;
     if (!up) throw new Error(`socat did not create ${this.simPath} and ${this.agentPath} within 10 s`);
+  }
+
+  /**
+   * Whether some process other than socat holds the agent end open (Linux: /proc/<pid>/fd).
+   * Bytes written before the reader opens are lost: opening a serial port flushes its input.
+   */
+  async hasReader(): Promise<boolean> {
+    let target: string;
+    try {
+      target = await realpath(this.agentPath);
+    } catch {
+      return false;
+    }
+    const socatPid = String(this.proc?.pid ?? "");
+    for (const pid of await readdir("/proc")) {
+      if (!/^\d+$/.test(pid) || pid === socatPid) continue;
+      let fds: string[];
+      try {
+        fds = await readdir(`/proc/${pid}/fd`);
+      } catch {
+        continue; // gone, or not ours to look at
+      }
+      for (const fd of fds) {
+        if ((await readlink(`/proc/${pid}/fd/${fd}`).catch(() => "")) === target) return true;
+      }
+    }
+    return false;
   }
 
   /**
