@@ -89,4 +89,26 @@ describe("reliability", () => {
       await second.stop();
     }
   });
+
+  it("a crash while the database is down loses nothing: unwritten messages were never acknowledged", async () => {
+    const crashing = new Processor(config());
+    await crashing.start();
+    await crashing.session.ready;
+    await db.stop();
+    for (let seq = 0; seq < 30; seq++) await publishTelemetry(pub, "s1", telemetry("crash", "b", seq));
+    await waitFor("received, not acknowledged", () => crashing.health(), (h) => h.unacked > 0 && !h.sink);
+    // Crash: the connection drops without a DISCONNECT and the in-memory buffer is lost.
+    crashing.session.mqtt.end(true);
+    await crashing.writer.stop(0);
+    await db.restart();
+    expect(await count(db, "crash")).toBe(0);
+    const next = new Processor(config());
+    await next.start();
+    try {
+      await waitFor("everything the crashed processor had not written", () => count(db, "crash"), (n) => n === 300);
+    } finally {
+      await next.stop();
+      await crashing.stop().catch(() => {});
+    }
+  });
 });
