@@ -49,11 +49,11 @@ export function replay(
   for (const rec of records) {
     if ("reading" in rec) {
       const e = get();
-      if (o.tick !== false && rec.reading.t > last) out.push(...e.advance(rec.reading.t));
+      if (o.tick !== false && rec.reading.t > last) append(out, e.advance(rec.reading.t));
       if (rec.reading.t > last) last = rec.reading.t;
-      out.push(...e.push(rec.reading));
+      append(out, e.push(rec.reading));
     } else if ("advance" in rec) {
-      out.push(...get().advance(rec.advance));
+      append(out, get().advance(rec.advance));
       if (rec.advance > last) last = rec.advance;
     } else if ("restart" in rec) {
       const snap = JSON.parse(JSON.stringify(get().snapshot())) as EvaluatorSnapshot;
@@ -67,9 +67,14 @@ export function replay(
     }
   }
   const e = get();
-  if (o.until !== undefined) out.push(...e.advance(o.until));
+  if (o.until !== undefined) append(out, e.advance(o.until));
   o.onSnapshot?.(e.snapshot());
   return out;
+}
+
+/** Appends without spreading (a tick over a large fleet can return very many transitions). */
+function append(out: Transition[], more: Transition[]): void {
+  for (const t of more) out.push(t);
 }
 
 /** Parses a time: integer/float milliseconds, or an ISO 8601 date-time. */

@@ -34,9 +34,9 @@ export function prepareRule(rule: Rule, index: number): RuleRuntime {
   };
 }
 
-/** inactive -> pending (waiting `for`) -> active -> clearing (waiting `clear_for`) -> inactive */
 const LEAF_0 = [0];
 
+/** inactive -> pending (waiting `for`) -> active -> clearing (waiting `clear_for`) -> inactive */
 export const Phase = { Inactive: 0, Pending: 1, Active: 2, Clearing: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
