@@ -38,7 +38,7 @@ export class Spatial {
     for (let i = 0; i < r.size; i++) sum += r.at(i);
     const v = sum / r.size;
     let out = 0;
-    if (this.hi >= this.lo) {
+    if (this.hi > this.lo) {
       const margin = this.tolerance * (this.hi - this.lo);
       if (v > this.hi + margin || v < this.lo - margin) out = 1;
     }
