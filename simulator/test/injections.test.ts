@@ -152,3 +152,47 @@ devices:
     expect(truth.filter((r) => r.type === "label").map((r) => (r.type === "label" ? r.name : ""))).toEqual(["reboot"]);
   });
 });
+
+describe("overlapping faults", () => {
+  it("overlapping disconnects keep the device offline until the last ends; a reboot while offline is announced on reconnect", async () => {
+    const events: string[] = [];
+    const transport = new (class extends MemoryTransport {
+      override async setOnline(d: { id: string }, online: boolean) {
+        events.push(`${d.id}:${online ? "online" : "offline"}`);
+      }
+      override async boot(d: { id: string }, info: { t: number }) {
+        events.push(`${d.id}:boot@${(info.t - START) / 60_000}`);
+      }
+    })();
+    const truth = new MemoryTruth();
+    await simulate(
+      parseSpec(`
+start: 2026-01-01T00:00:00Z
+duration: 4h
+profiles:
+  p:
+    sensors:
+      x: { interval: 10m, source: { type: constant, value: 10 } }
+devices:
+  - { profile: p, id: solo }
+injections:
+  - { type: disconnect, at: 1h, duration: 1h, devices: solo }
+  - { type: disconnect, at: 90m, duration: 1h, devices: solo }
+  - { type: reboot, at: 100m, downtime: 10m, devices: solo }
+`),
+      { transport, truth },
+    );
+    expect(events).toEqual(["solo:boot@0", "solo:offline", "solo:boot@110"]);
+    const readings = truth.records.filter((r): r is ReadingRecord => r.type === "reading");
+    // offline 60-150 min with an outbox: nothing lost; nothing sampled while rebooting (100-110)
+    expect(readings.filter((r) => r.lost)).toHaveLength(0);
+    expect(readings.map(at)).not.toContain(100);
+    expect(readings).toHaveLength(24 - 1);
+    // read before the reboot, sent after it: still under the old boot, as an outbox keeps them
+    const early = readings.filter((r) => at(r) >= 60 && at(r) < 100);
+    expect(early.every((r) => r.boot === readings[0]!.boot)).toBe(true);
+    const late = readings.filter((r) => at(r) >= 110 && at(r) < 150);
+    expect(new Set(late.map((r) => r.boot)).size).toBe(1);
+    expect(late[0]!.boot).not.toBe(readings[0]!.boot);
+  });
+});

@@ -2,6 +2,7 @@
 import type { Reading } from "@fieldline/firmware-contracts";
 import { Prng } from "../random";
 import type { ReadingRecord } from "../truth/records";
+import type { OutboundBatch } from "../transports/transport";
 import type { SimDevice } from "./fleet";
 
 export interface Pending {
@@ -15,12 +16,18 @@ export class DeviceState {
   boots = 0;
   seq = 0;
   online = true;
+  /** Disconnect windows currently open (they may overlap). */
+  offlineDepth = 0;
+  /** Rebooted while offline: the new boot is announced on reconnect. */
+  bootPending = false;
   /** Readings taken while offline are kept (outbox) rather than lost. */
   buffering = true;
   /** Event time until which the device is restarting and takes no samples. */
   downUntil = -Infinity;
   skew = 0;
   pending: Pending[] = [];
+  /** Sealed batches (boot and seq fixed) waiting to be sent: the device's outbox. */
+  outbox: OutboundBatch[] = [];
   /** Event time of the oldest pending reading. */
   firstPendingT = 0;
 

@@ -111,7 +111,8 @@ export async function runFleet(opts: RunOptions): Promise<RunSummary> {
   }
   for (const label of plan.labels) await truth?.write({ type: "label", ...label });
 
-  const flush = async (st: DeviceState): Promise<void> => {
+  /** Pending readings become batches with this boot's next seq numbers, in the outbox. */
+  const seal = async (st: DeviceState): Promise<void> => {
     while (st.pending.length > 0) {
       const chunk = st.pending.splice(0, maxReadings);
       const seq = st.seq++;
@@ -120,8 +121,17 @@ export async function runFleet(opts: RunOptions): Promise<RunSummary> {
         p.record.boot = st.boot;
         await truth?.write(p.record);
       }
+      st.outbox.push({ device: st.device, boot: st.boot, seq, bootTime: st.bootTime, readings: chunk.map((p) => p.reading) });
+    }
+  };
+
+  /** Seals what is pending and, when online, sends the outbox in order. */
+  const flush = async (st: DeviceState): Promise<void> => {
+    await seal(st);
+    if (!st.online) return;
+    for (const batch of st.outbox.splice(0)) {
       messages++;
-      await transport.send({ device: st.device, boot: st.boot, seq, bootTime: st.bootTime, readings: chunk.map((p) => p.reading) });
+      await transport.send(batch);
     }
   };
 
@@ -164,19 +174,30 @@ export async function runFleet(opts: RunOptions): Promise<RunSummary> {
     if (st) {
       switch (spec.type) {
         case "disconnect":
+          // Windows may overlap: the device is offline from the first start to the last end.
           if (phase === "start") {
+            st.buffering = spec.buffer;
+            if (st.offlineDepth++ > 0) break;
             await flush(st);
             st.online = false;
-            st.buffering = spec.buffer;
-          } else st.online = true;
-          await transport.setOnline(st.device, st.online);
-          if (phase === "end") await flush(st);
+            await transport.setOnline(st.device, false);
+          } else {
+            if (--st.offlineDepth > 0) break;
+            st.online = true;
+            if (st.bootPending) await transport.boot(st.device, { boot: st.boot, t: st.bootTime });
+            else await transport.setOnline(st.device, true);
+            st.bootPending = false;
+            await flush(st);
+          }
           break;
         case "reboot":
           if (phase === "start") {
-            if (st.online) await flush(st);
+            await flush(st); // what was read before the reboot keeps its boot and seq
             st.downUntil = f.label.end;
-          } else await bootDevice(st, t);
+          } else {
+            await bootDevice(st, t, st.online);
+            if (!st.online) st.bootPending = true;
+          }
           break;
         case "clockSkew":
           st.skew += phase === "start" ? spec.offset : -spec.offset;
@@ -223,13 +244,13 @@ export async function runFleet(opts: RunOptions): Promise<RunSummary> {
         else await fault(item.fault, item.phase, t);
       }
       for (const st of states) {
-        if (st.pending.length === 0 || !st.online) continue;
+        if (st.pending.length === 0) continue;
         if (st.pending.length >= maxReadings || every === 0 || t - st.firstPendingT >= every) await flush(st);
       }
       const s = transport.stats();
       opts.progress?.update({ t, start: fleet.start, end: fleet.end, readings: generated, messages, acked: s.readingsAcked });
     }
-    for (const st of states) if (st.online) await flush(st);
+    for (const st of states) await flush(st);
     await transport.drain(opts.drainTimeoutMs ?? 30_000);
   } finally {
     opts.progress?.done();

@@ -173,8 +173,8 @@ export class MqttTransport implements Transport {
 
   async setOnline(device: SimDevice, online: boolean): Promise<void> {
     const c = this.clients.get(device.id)!;
-    if (online) await this.connect(c);
-    else await this.disconnect(c);
+    if (online && !c.mqtt) await this.connect(c);
+    if (!online) await this.disconnect(c);
   }
 
   async corrupt(device: SimDevice, c: Corruption): Promise<void> {
