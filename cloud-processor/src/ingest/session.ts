@@ -73,6 +73,8 @@ export class MqttSession {
     this.ready = new Promise<void>((resolve) => {
       client.on("connect", (connack) => {
         acks.newConnection();
+        // Callbacks held for the previous connection's packet pump: that pump is gone.
+        for (const release of this.held.splice(0)) release();
         this.connected = true;
         this.log.info({ url: this.opts.url, clientId: this.opts.clientId, sessionPresent: connack.sessionPresent }, "mqtt connected");
         // Subscribe on every connection: a no-op when the broker kept the session, and it
