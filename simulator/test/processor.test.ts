@@ -79,6 +79,9 @@ injections:
   - { type: clockSkew, at: 80m, duration: 20m, offset: 45s, devices: box-0007 }
   - { type: garbage, at: 90m, devices: box-0009 }
   - { type: brokerOutage, at: 100m, duration: 5m }
+  - { type: disconnect, at: 30m, duration: 30m, devices: box-0001 }
+  - { type: reboot, at: 40m, downtime: 1m, devices: box-0001 }
+  - { type: disconnect, at: 50m, duration: 20m, devices: box-0001 }
 `);
     const summary = await simulate(spec, {
       truth,
