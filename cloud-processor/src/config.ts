@@ -100,6 +100,10 @@ export const configSchema = z
     rules: z
       .object({
         file: z.string().optional().describe("Initial rules YAML (default: the last applied rules in dataDir, if any)."),
+        wallClock: z
+          .boolean()
+          .default(true)
+          .describe("Advance rule time with the wall clock every alerts.tickMs, so stale rules fire for silent devices; off when replaying recorded telemetry (event time only)."),
       })
       .prefault({}),
     http: z

@@ -171,7 +171,7 @@ export class Processor {
   }
 
   private tick(): void {
-    for (const s of this.rules.advance(Date.now())) void this.alerts.signal(s).catch(() => {});
+    if (this.cfg.rules.wallClock) for (const s of this.rules.advance(Date.now())) void this.alerts.signal(s).catch(() => {});
     void this.alerts.tick();
     const m = this.metrics;
     m.buffered.set(this.writer.bufferedPoints);

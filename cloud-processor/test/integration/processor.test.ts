@@ -158,6 +158,19 @@ describe("processor -> influxd 1.6", () => {
     expect(Number(stored[0]?.[1])).toBe(3);
   });
 
+  it("advances rules with the wall clock: a stale rule fires for a device gone silent, and clears when it speaks", async () => {
+    const yaml = "rules:\n  - id: silent\n    scope: { devices: [quiet-*] }\n    when:\n      stale: { sensor: temp, after: 1s }\n";
+    expect(await (await fetch(`${api}/rules`, { method: "PUT", body: yaml })).json()).toMatchObject({ ok: true });
+    const now = Date.now();
+    const msg = (seq: number, t: number) => ({ v: 1 as const, device: "quiet-1", boot: "b", seq, readings: [{ sensor: "temp", t, value: 20 }] });
+    await publishTelemetry(pub, "s9", msg(0, now));
+    const active = () => fetch(`${api}/alerts`).then((r) => r.json() as Promise<Alert[]>).then((l) => l.filter((a) => a.rule === "silent"));
+    const raised = await waitFor("stale alert", active, (l) => l.length === 1, 10_000);
+    expect(raised[0]).toMatchObject({ site: "s9", device: "quiet-1", state: "raised" });
+    await publishTelemetry(pub, "s9", msg(1, Date.now()));
+    await waitFor("stale alert cleared", active, (l) => l.length === 0, 10_000);
+  });
+
   it("serves Prometheus metrics", async () => {
     const text = await (await fetch(`${api}/metrics`)).text();
     expect(text).toMatch(/fieldline_processor_readings_total \d+/);
