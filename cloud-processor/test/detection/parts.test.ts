@@ -91,3 +91,14 @@ describe("detector state", () => {
     expect(() => defaultDetector.restore({ kind: "other", version: 1 })).toThrow(/cannot restore/);
   });
 });
+
+describe("light preset", () => {
+  it("round-trips its own state and refuses the default detector's", async () => {
+    const { lightDetector } = await import("../../src/detection/index.ts");
+    const a = lightDetector.create();
+    for (let i = 0; i < 800; i++) a.score(i, Math.sin(i / 9));
+    const b = lightDetector.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    for (let i = 800; i < 1200; i++) expect(b.score(i, Math.sin(i / 9))).toBe(a.score(i, Math.sin(i / 9)));
+    expect(() => defaultDetector.restore(a.snapshot())).toThrow(/cannot restore/);
+  });
+});
