@@ -100,17 +100,18 @@ if (!socat.ok) {
 const dir = resolve(values.dir ?? (await mkdtemp(join(tmpdir(), "fieldline-demo-"))));
 const platform = new Platform({ dir, plan, store, detection: true, log: (m) => live.say(m) });
 
-let stopping = false;
 let verdict: number | undefined;
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+let shuttingDown: Promise<never> | undefined;
+/** Stops everything once; later calls (a failing run after Ctrl-C) wait for the first. */
+function shutdown(code: number): Promise<never> {
+  shuttingDown ??= (async () => {
     const hard = setTimeout(() => (killAll(), process.exit(code)), 15_000);
     await platform.stop().catch(() => undefined);
     clearTimeout(hard);
-  }
-  killAll();
-  process.exit(code);
+    killAll();
+    process.exit(code);
+  })();
+  return shuttingDown;
 }
 process.on("exit", killAll);
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
