@@ -74,6 +74,8 @@ export class EnsembleDetector implements Detector {
   }
 
   score(_t: number, value: number): number {
+    // A missing or non-numeric reading carries no evidence and must not poison the state.
+    if (!Number.isFinite(value)) return 0;
     this.n++;
     let s = 0;
     this.cause = "";

@@ -46,3 +46,18 @@ describe("default detector", () => {
     expect(fired.slice(1000, 2500).filter(Boolean).length).toBeLessThanOrEqual(2);
   });
 });
+
+describe("default detector, bad input", () => {
+  it("scores NaN and Infinity 0 and carries on as if they had not arrived", () => {
+    const xs = series(1500, 11);
+    const a = defaultDetector.create();
+    const b = defaultDetector.create();
+    xs.forEach((v, i) => {
+      if (i % 100 === 50) {
+        expect(b.score(i * 60_000, Number.NaN)).toBe(0);
+        expect(b.score(i * 60_000, Infinity)).toBe(0);
+      }
+      expect(b.score(i * 60_000, v)).toBe(a.score(i * 60_000, v));
+    });
+  });
+});
