@@ -164,7 +164,7 @@ export class Processor {
     this.session.start();
     const { tickMs } = this.cfg.alerts;
     if (tickMs > 0) this.timers.push(setInterval(() => this.tick(), tickMs));
-    if (this.detection && this.cfg.detection.checkpointIntervalMs > 0) {
+    if (this.cfg.detection.checkpointIntervalMs > 0) {
       this.timers.push(setInterval(() => void this.checkpoint(), this.cfg.detection.checkpointIntervalMs));
     }
     this.log.info({ sink: this.writer.sink.name, api: this.api.url, mqtt: this.cfg.mqtt.url }, "processor started");
@@ -186,8 +186,9 @@ export class Processor {
   private async checkpoint(): Promise<void> {
     try {
       await this.detection?.checkpoint();
+      await this.rules.checkpoint();
     } catch (err) {
-      this.log.error({ err: (err as Error).message }, "detector checkpoint failed");
+      this.log.error({ err: (err as Error).message }, "checkpoint failed");
     }
   }
 
@@ -200,6 +201,7 @@ export class Processor {
     await this.writer.stop(graceMs);
     await this.alerts.idle();
     await this.session.stop();
+    await this.rules.checkpoint().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules checkpoint failed"));
     await this.history.stop();
     await this.deadLetters.stop();
     await this.api.stop();

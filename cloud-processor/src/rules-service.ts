@@ -27,6 +27,7 @@ export type ApplyResult = { ok: true; version: number; rules: number } | { ok: f
 
 export class RulesService {
   private evaluator: Evaluator | undefined;
+  private rulesSet: RuleSet | undefined;
   private current: Saved = { version: 0, yaml: "" };
   private readonly sites = new Map<string, string>();
 
@@ -34,6 +35,8 @@ export class RulesService {
     private readonly dataPath: string,
     private readonly publish: Publish,
     private readonly log: Logger,
+    /** Where the evaluator's state is checkpointed (so a rule that fired can still clear after a restart). */
+    private readonly statePath = `${dataPath}.state`,
   ) {}
 
   get version(): number {
@@ -54,10 +57,38 @@ export class RulesService {
       if (saved) version = saved.yaml === yaml ? saved.version : saved.version + 1;
       this.install(rules, { version, yaml });
       await this.save();
+      await this.restoreState();
       return;
     }
     const saved = await this.readSaved();
     if (saved) this.install(parseRules(saved.yaml, this.dataPath), saved);
+    await this.restoreState();
+  }
+
+  /** Restores the evaluator's state from the last checkpoint, if it fits the rules. */
+  private async restoreState(): Promise<void> {
+    if (!this.rulesSet) return;
+    let snap: Parameters<typeof Evaluator.restore>[1];
+    try {
+      snap = JSON.parse(await readFile(this.statePath, "utf8")) as typeof snap;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message }, "rules state unreadable; starting fresh");
+      return;
+    }
+    try {
+      this.evaluator = Evaluator.restore(this.rulesSet, snap);
+      this.log.info({ path: this.statePath }, "rules state restored");
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "rules state does not fit the rules; starting fresh");
+    }
+  }
+
+  /** Saves the evaluator's state (temp file + rename). */
+  async checkpoint(): Promise<void> {
+    if (!this.evaluator) return;
+    await mkdir(dirname(this.statePath), { recursive: true });
+    await writeFile(`${this.statePath}.tmp`, JSON.stringify(this.evaluator.snapshot()));
+    await rename(`${this.statePath}.tmp`, this.statePath);
   }
 
   /** Checks rules without applying them. */
@@ -141,6 +172,7 @@ export class RulesService {
       }
     }
     this.evaluator = next ?? new Evaluator(rules);
+    this.rulesSet = rules;
     this.current = saved;
   }
 

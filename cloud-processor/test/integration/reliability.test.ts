@@ -2,7 +2,7 @@
  * Nothing lost: a database outage in the middle of a stream, and a processor restart that
  * resumes from its persistent MQTT session (clean: false, fixed client id).
  */
-import { access } from "node:fs/promises";
+import { access, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,6 +109,31 @@ describe("reliability", () => {
     } finally {
       await next.stop();
       await crashing.stop().catch(() => {});
+    }
+  });
+
+  it("rule state survives a restart: an alert raised before the restart clears after it", async () => {
+    const rulesFile = join(dir.path, "rules.yaml");
+    await writeFile(rulesFile, "rules:\n  - id: hot\n    when:\n      threshold: { sensor: temp, above: 50 }\n");
+    const cfg = () => ({ ...config(), rules: { file: rulesFile, wallClock: false } });
+    const hot = async (p: Processor) =>
+      ((await (await fetch(`${p.api.url}/alerts`)).json()) as { rule: string; device: string }[]).filter((a) => a.rule === "hot" && a.device === "rr");
+    const first = new Processor(cfg());
+    await first.start();
+    await first.session.ready;
+    await publishTelemetry(pub, "s1", telemetry("rr", "b", 0, 1, () => 60));
+    await waitFor("raised", () => hot(first), (l) => l.length === 1);
+    await waitFor("acknowledged", () => first.health().unacked, (n) => n === 0);
+    await first.stop();
+
+    const second = new Processor(cfg());
+    await second.start();
+    try {
+      expect(await hot(second)).toHaveLength(1); // the active set is restored from the history
+      await publishTelemetry(pub, "s1", telemetry("rr", "b", 1, 1, () => 10));
+      await waitFor("cleared after the restart", () => hot(second), (l) => l.length === 0);
+    } finally {
+      await second.stop();
     }
   });
 });
