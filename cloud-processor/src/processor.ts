@@ -51,6 +51,7 @@ export class Processor {
   private readonly deadLetters: DeadLetterStore;
   private readonly history: AlertHistory;
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly anomalies: AnomalyAlerts | undefined;
   private stopping = false;
 
   constructor(
@@ -108,9 +109,9 @@ export class Processor {
           ? new InlineDetection(deps.detector ?? defaultDetector, path, log, resume)
           : new WorkerDetection(path, cfg.log.level, resume);
     }
-    const anomalies = cfg.detection.enabled && cfg.detection.alerts
+    const anomalies = (this.anomalies = cfg.detection.enabled && cfg.detection.alerts
       ? new AnomalyAlerts(deps.alertThreshold ?? ALERT_THRESHOLD, cfg.detection.clearAfterMs)
-      : undefined;
+      : undefined);
     const signal = (s: AlertSignal) => {
       this.alerts.signal(s).catch((err: unknown) => log.error({ err: (err as Error).message }, "alert signal failed"));
     };
@@ -154,7 +155,9 @@ export class Processor {
     await this.rules.load(this.cfg.rules.file);
     await this.deadLetters.start();
     await this.history.start();
-    this.alerts.restore(await this.history.active());
+    const active = await this.history.active();
+    this.alerts.restore(active);
+    this.anomalies?.restore(active);
     await this.writer.start();
     if (this.detection) {
       const n = await this.detection.start();

@@ -18,6 +18,13 @@ export class AnomalyAlerts {
     return `anomaly.${sensor}`;
   }
 
+  /** Re-opens the conditions of active anomaly alerts (after a restart) so they can clear. */
+  restore(active: readonly { rule: string; device: string; t: number }[]): void {
+    for (const a of active) {
+      if (a.rule.startsWith("anomaly.")) this.open.set(a.device + "\u0000" + a.rule.slice("anomaly.".length), a.t);
+    }
+  }
+
   /** Returns a signal when the series' condition starts, continues (score) or ends. */
   observe(site: string, device: string, sensor: string, t: number, value: number, score: number): AlertSignal | undefined {
     const k = device + "\u0000" + sensor;

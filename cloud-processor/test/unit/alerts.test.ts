@@ -99,6 +99,13 @@ describe("AlertManager lifecycle", () => {
 });
 
 describe("AnomalyAlerts", () => {
+  it("re-opens restored anomaly alerts so they clear after a restart", () => {
+    const a = new AnomalyAlerts(0.9, 1000);
+    a.restore([{ rule: "anomaly.temp", device: "d", t: 100 }, { rule: "hot", device: "d", t: 100 }]);
+    expect(a.observe("s", "d", "temp", 500, 1, 0.1)).toBeUndefined();
+    expect(a.observe("s", "d", "temp", 1100, 1, 0.1)).toMatchObject({ kind: "clear", rule: "anomaly.temp" });
+  });
+
   it("fires at the threshold and clears after clearAfterMs of event time without a detection", () => {
     const a = new AnomalyAlerts(0.9, 1000);
     expect(a.observe("s", "d", "temp", 0, 1, 0.5)).toBeUndefined();
