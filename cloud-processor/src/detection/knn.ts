@@ -94,17 +94,19 @@ export class KnnScale {
     for (let i = 0; i < dim; i++) q[i] = v.at(i * step);
     const buf = v.buffer;
     const cap = v.cap;
+    let worst = Infinity; // best[n - 1], kept in a local for the inner loop
     for (let s = span; s <= last; s += stride) {
       let d = 0;
       let pos = v.slot(s);
-      for (let i = 0; i < dim; i++) {
+      let i = 0;
+      for (; i < dim; i++) {
         const e = q[i]! - buf[pos]!;
         d += e * e;
-        if (d >= best[n - 1]!) break;
+        if (d >= worst) break;
         pos -= step;
         if (pos < 0) pos += cap;
       }
-      if (d < best[n - 1]!) {
+      if (i === dim) {
         let j = n - 1;
         while (j > 0 && best[j - 1]! > d) {
           best[j] = best[j - 1]!;
@@ -113,6 +115,7 @@ export class KnnScale {
         }
         best[j] = d;
         next[j] = v.at(s - 1); // what followed this neighbour (s >= span >= 1)
+        worst = best[n - 1]!;
       }
     }
     let dist = 0;
