@@ -41,7 +41,7 @@ async function subscriber(a: Extract<Args, { role: "subscriber" }>) {
           if (payload.length >= 8) lat.push(now() - payload.readDoubleLE(0));
         },
       });
-      await c.connect(a.port, `bench-sub-${i}`, a.username, a.secret);
+      await c.connect(a.port, `bench-sub-${process.pid}-${i}`, a.username, a.secret);
       const codes = await c.subscribe(filter);
       if (codes[0] !== 1) throw new Error(`subscription to ${filter} refused: ${codes}`);
       return c;

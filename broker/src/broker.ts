@@ -19,7 +19,7 @@ import { makePublished } from "./hooks/published.ts";
 import { ConnectionCounter } from "./limits/connection-counter.ts";
 import { LoginThrottle } from "./limits/login-throttle.ts";
 import { guardPacketSize } from "./limits/packet-guard.ts";
-import { raiseWriteBuffer } from "./limits/write-buffer.ts";
+import { coalesceWrites, raiseWriteBuffer } from "./limits/write-buffer.ts";
 import { startHttp } from "./listeners/http.ts";
 import type { Listener } from "./listeners/listener.ts";
 import { startTcp } from "./listeners/tcp.ts";
@@ -142,6 +142,7 @@ export class Broker {
 
     const handle = (conn: Duplex, req?: IncomingMessage): void => {
       raiseWriteBuffer(conn, limits.subscriberBufferBytesQos + limits.maxPacketBytes);
+      if (process.env.FL_NOCOALESCE === undefined) coalesceWrites(conn);
       aedes.handle(conn, req);
       guardPacketSize(conn, limits.maxPacketBytes, (announced) => {
         this.metrics.oversizePackets.inc();

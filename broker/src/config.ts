@@ -58,7 +58,7 @@ export const limitsSchema = z
       .int()
       .min(1024)
       .default(8 * 1024 * 1024)
-      .describe("output buffered toward one subscriber past which QoS 1/2 deliveries to it are dropped"),
+      .describe("output buffered toward one subscriber past which QoS 1/2 publishers wait for it (never dropped)"),
     drainTimeoutMs: z.number().int().min(0).default(30_000).describe("disconnect a subscriber that stays behind (over its buffer bound, or not draining) this long"),
     keepaliveLimitS: z.number().int().min(0).default(0).describe("largest keepalive accepted (0: any)"),
     connectTimeoutMs: z.number().int().min(100).default(10_000).describe("time allowed for CONNECT"),

@@ -10,7 +10,6 @@ export class HotCounts {
   publishes = 0;
   paced = 0;
   drops0 = 0;
-  drops1 = 0;
 }
 
 export class BrokerMetrics {
@@ -48,7 +47,7 @@ export class BrokerMetrics {
   });
   readonly slowSubscriberDrops = new Counter({
     name: "fl_broker_slow_subscriber_drops_total",
-    help: "Deliveries dropped because the subscriber's output buffer was over its bound",
+    help: "QoS 0 deliveries dropped because the subscriber's output buffer was over its bound",
     labelNames: ["qos"] as const,
     registers: [this.registry],
     collect: () => this.fold(),
@@ -74,7 +73,6 @@ export class BrokerMetrics {
     if (h.publishes) this.publishes.inc(h.publishes);
     if (h.paced) this.publishPaced.inc(h.paced);
     if (h.drops0) this.slowSubscriberDrops.inc({ qos: "0" }, h.drops0);
-    if (h.drops1) this.slowSubscriberDrops.inc({ qos: "1+" }, h.drops1);
-    h.publishes = h.paced = h.drops0 = h.drops1 = 0;
+    h.publishes = h.paced = h.drops0 = 0;
   }
 }

@@ -14,3 +14,30 @@ export function raiseWriteBuffer(conn: Duplex, bytes: number): void {
   const state = (conn as unknown as { _writableState?: { highWaterMark: number } })._writableState;
   if (state && state.highWaterMark < bytes) state.highWaterMark = bytes;
 }
+
+/**
+ * Coalesces a connection's writes per event-loop turn into one writev.
+ *
+ * mqtt-packet corks the socket per packet and uncorks on process.nextTick, and Aedes
+ * delivers each message from its own setImmediate callback, so every delivered packet
+ * became its own writev syscall (a third of the broker's CPU in a profile). Here the first
+ * write of a turn corks the socket once more and a setImmediate uncorks it, so everything
+ * written to that connection during the turn leaves in one syscall. Adds at most one
+ * event-loop turn of latency.
+ */
+export function coalesceWrites(conn: Duplex): void {
+  const write = conn.write;
+  let corked = false;
+  const flush = (): void => {
+    corked = false;
+    conn.uncork();
+  };
+  conn.write = function (this: Duplex, ...args: unknown[]): boolean {
+    if (!corked && !conn.destroyed) {
+      corked = true;
+      conn.cork();
+      setImmediate(flush);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Duplex["write"];
+}
