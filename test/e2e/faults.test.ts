@@ -13,15 +13,15 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { SAFETY_DEVICE } from "../../scripts/platform/fleet";
 import type { Report } from "../../scripts/platform/report";
-import { runPlatform } from "./helpers";
+import { PlatformRun } from "./helpers";
 
 describe("e2e with faults: broker restart and processor kill -9 -> influxd 1.6", () => {
   let report: Report;
-  let cleanup: (() => Promise<void>) | undefined;
-  afterAll(async () => cleanup?.());
+  const platform = new PlatformRun();
+  afterAll(() => platform.stop());
 
   it("runs the platform through a broker restart and a processor kill -9", async () => {
-    const r = await runPlatform("faults", { store: { kind: "influxdb-v1" }, redis: true, plan: { seconds: 26, shutoffAt: 8, seed: 23 } }, [
+    report = await platform.run("faults", { store: { kind: "influxdb-v1" }, redis: true, plan: { seconds: 26, shutoffAt: 8, seed: 23 } }, [
       { atS: 6, name: "broker stopped", run: (p) => p.stopBroker() },
       { atS: 10, name: "broker started", run: (p) => p.startBroker() },
       {
@@ -33,8 +33,6 @@ describe("e2e with faults: broker restart and processor kill -9 -> influxd 1.6",
         },
       },
     ]);
-    cleanup = r.cleanup;
-    report = r.report;
     expect(report.failures).toEqual([]);
   }, 150_000);
 

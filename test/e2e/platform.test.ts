@@ -8,20 +8,18 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { SAFETY_DEVICE } from "../../scripts/platform/fleet";
 import type { Report } from "../../scripts/platform/report";
-import { runPlatform } from "./helpers";
+import { PlatformRun } from "./helpers";
 
 describe("e2e: edge agents + MQTT fleet -> broker -> processor -> VictoriaMetrics", () => {
   let report: Report;
-  let cleanup: (() => Promise<void>) | undefined;
-  afterAll(async () => cleanup?.());
+  const platform = new PlatformRun();
+  afterAll(() => platform.stop());
 
   it("runs the platform with the processor stopped during the shutoff", async () => {
-    const r = await runPlatform("vm", { store: { kind: "victoria-metrics" }, plan: { shutoffAt: 10 } }, [
+    report = await platform.run("vm", { store: { kind: "victoria-metrics" }, plan: { shutoffAt: 10 } }, [
       { atS: 5, name: "processor stopped", run: (p) => p.stopProcessor() },
       { atS: 16, name: "processor started", run: (p) => p.startProcessor() },
     ]);
-    cleanup = r.cleanup;
-    report = r.report;
     expect(report.failures).toEqual([]);
   }, 150_000);
 
