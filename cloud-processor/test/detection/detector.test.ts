@@ -61,3 +61,22 @@ describe("default detector, bad input", () => {
     });
   });
 });
+
+describe("default detector, false alarms on normal behaviour", () => {
+  // Operators mute a detector that cries wolf: ordinary series must stay (almost) silent.
+  let seed = 3;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const cases: Array<[string, (i: number) => number, number]> = [
+    ["white noise", () => rnd(), 0],
+    ["daily cycle with a slow trend", (i) => Math.sin((2 * Math.PI * i) / 288) + i * 0.0005 + 0.1 * rnd(), 0],
+    ["monotonic counter", (i) => i * 5 + Math.floor(rnd() * 3), 0],
+    ["noisy ramp", (i) => i * 0.01 + rnd(), 3],
+  ];
+  for (const [name, f, most] of cases)
+    it(`${name}: at most ${most} alerts in 10,000 points`, () => {
+      const d = defaultDetector.create();
+      let alerts = 0;
+      for (let i = 0; i < 10_000; i++) if (d.score(i * 60_000, f(i)) >= ALERT_THRESHOLD) alerts++;
+      expect(alerts).toBeLessThanOrEqual(most);
+    });
+});
