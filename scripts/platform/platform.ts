@@ -58,6 +58,8 @@ export interface RunResult {
   shutoff: ShutoffCheck;
   alerts: Alert[];
   steps: { name: string; atMs: number; doneMs?: number; error?: string }[];
+  /** MQTT-fleet devices whose temperature got the injected level shift (from the truth's labels). */
+  shifted: string[];
   /** When the processor was not running, as epoch ms intervals. */
   processorDown: [number, number][];
   brokerDown: [number, number][];
@@ -292,6 +294,7 @@ export class Platform {
         wallMs: Date.now() - t0,
         ...end,
         shutoff,
+        shifted: [...new Set(mqttTruth.memory.records.flatMap((r) => (r.type === "label" && r.name === "levelShift" && r.device ? [r.device] : [])))].sort(),
         alerts: [...this.alertsSeen.values()],
         steps: stepLog,
         processorDown: this.down.processor,

@@ -7,7 +7,7 @@ export interface Report {
   wallS: number;
   readings: { sent: number; serialSent: number; mqttSent: number; mqttAcked: number; lostAtDevice: number };
   stored?: { mqtt: { expected: number; matched: number; missing: number; duplicated: number; altered: number; unexpected: number }; serial: { expected: number; matched: number; missing: number; extra: number; outOfOrder: number } };
-  alerts: { raised: number; byRule: Record<string, number>; examples: { rule: string; device: string; message?: string; severity: string }[] };
+  alerts: { raised: number; byRule: Record<string, number>; injected: { devices: string[]; alerted: string[] }; examples: { rule: string; device: string; message?: string; severity: string }[] };
   shutoff: RunResult["shutoff"] & { withoutCloud: boolean };
   steps: RunResult["steps"];
   where: Record<string, string>;
@@ -25,7 +25,12 @@ export function judge(r: RunResult, where: Record<string, string>, expect: { rul
   if (s && !s.ok) failures.push(`edge fleet in the store: ${s.missing} missing, ${s.extra} extra, ${s.outOfOrder.length} series out of order`);
   const byRule: Record<string, number> = {};
   for (const a of r.alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
-  if (!byRule[expect.cloudRule]) failures.push(`no ${expect.cloudRule} alert from the injected level shift`);
+  const alerted = [...new Set(r.alerts.filter((a) => a.rule === expect.cloudRule).map((a) => a.device))].sort();
+  const silent = r.shifted.filter((d) => !alerted.includes(d));
+  const stray = alerted.filter((d) => !r.shifted.includes(d));
+  if (r.shifted.length === 0) failures.push("no level shift was injected into the MQTT fleet");
+  if (silent.length) failures.push(`no ${expect.cloudRule} alert for ${silent.join(", ")} (injected level shift)`);
+  if (stray.length) failures.push(`${expect.cloudRule} alert on ${stray.join(", ")}, which had no injected level shift`);
   if (!byRule[expect.rule]) failures.push(`no ${expect.rule} alert from the overheating boiler`);
   const sh = r.shutoff;
   if (sh.gpioAt === undefined) failures.push(`no shutoff: ${sh.device}'s VALVE line was never driven to 0`);
@@ -54,6 +59,7 @@ export function judge(r: RunResult, where: Record<string, string>, expect: { rul
     alerts: {
       raised: r.alerts.length,
       byRule,
+      injected: { devices: r.shifted, alerted },
       examples: r.alerts.slice(0, 4).map((a) => ({ rule: a.rule, device: a.device, severity: a.severity, ...(a.message ? { message: a.message } : {}) })),
     },
     shutoff: { ...sh, withoutCloud: within(sh.gpioAt, r.processorDown) || within(sh.gpioAt, r.brokerDown) },
@@ -81,6 +87,9 @@ export function formatReport(rep: Report): string {
     .map(([k, v]) => `${k} x${v}`)
     .join(", ");
   out.push(`  alerts raised       ${rep.alerts.raised}${rules ? ` (${rules})` : ""}`);
+  const inj = rep.alerts.injected;
+  out.push(`    injected anomaly  level shift on ${inj.devices.join(", ") || "no device"}: alerted ${inj.alerted.filter((d) => inj.devices.includes(d)).length} of ${inj.devices.length}`);
+  if (Object.keys(rep.alerts.byRule).some((k) => k.startsWith("anomaly."))) out.push("    anomaly.*         raised by the processor's detector (cloud-processor/docs/detection.md)");
   for (const a of rep.alerts.examples) out.push(`    ${a.severity.padEnd(8)} ${a.rule} on ${a.device}${a.message ? `: ${a.message}` : ""}`);
   const sh = rep.shutoff;
   if (sh.gpioAt !== undefined) {

@@ -58,15 +58,17 @@ describe("npm run demo", () => {
     const code = await d.done;
     expect(code, d.err().slice(-3000)).toBe(0);
     const report = JSON.parse(await readFile(join(base, "quick.json"), "utf8")) as Report;
+    const text = d.out();
     expect(report.ok).toBe(true);
     expect(report.readings.mqttSent).toBeGreaterThan(10_000);
     expect(report.stored?.mqtt).toMatchObject({ missing: 0, duplicated: 0, altered: 0, unexpected: 0 });
     expect(report.stored?.serial).toMatchObject({ missing: 0, extra: 0, outOfOrder: 0 });
     expect(report.alerts.byRule["meter-overheat"]).toBeGreaterThan(0);
+    expect(report.alerts.injected.alerted).toEqual(report.alerts.injected.devices);
+    expect(text).toMatch(/injected anomaly +level shift on meter-\d+, meter-\d+, meter-\d+: alerted 3 of 3/);
     expect(report.alerts.byRule["boiler-overheat"]).toBe(1);
     expect(report.shutoff).toMatchObject({ device: "boiler-0001", latched: true, eventDelivered: true });
     expect(report.shutoff.latencyMs).toBeGreaterThanOrEqual(0);
-    const text = d.out();
     expect(text).toMatch(/readings stored +\d[\d,]* of \d/);
     expect(text).toMatch(/safety shutoff +boiler-0001: VALVE -> 0 by boiler-overheat, \d+ ms from frame arrival to GPIO write; still latched/);
     expect(text).toMatch(/result +OK/);

@@ -50,6 +50,8 @@ describe("e2e with faults: broker restart and processor kill -9 -> influxd 1.6",
   it("raises the alerts, and the shutoff happened while the broker was down", () => {
     expect(report.alerts.byRule["meter-overheat"]).toBe(3);
     expect(report.alerts.byRule["boiler-overheat"]).toBe(1);
+    expect(report.alerts.injected.devices).toHaveLength(3);
+    expect(report.alerts.injected.alerted).toEqual(report.alerts.injected.devices);
     expect(report.shutoff).toMatchObject({ device: SAFETY_DEVICE, latched: true, eventDelivered: true, withoutCloud: true });
   });
 });

@@ -33,6 +33,8 @@ describe("e2e: edge agents + MQTT fleet -> broker -> processor -> VictoriaMetric
   it("raises alerts for the injected anomalies, in the cloud", () => {
     expect(report.alerts.byRule["meter-overheat"]).toBe(3); // levelShift on 3 sampled meters
     expect(report.alerts.byRule["boiler-overheat"]).toBe(1);
+    expect(report.alerts.injected.devices).toHaveLength(3);
+    expect(report.alerts.injected.alerted).toEqual(report.alerts.injected.devices);
   });
 
   it("shuts the valve without the cloud, latched, and reports it afterwards", () => {
