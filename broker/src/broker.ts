@@ -142,7 +142,7 @@ export class Broker {
 
     const handle = (conn: Duplex, req?: IncomingMessage): void => {
       raiseWriteBuffer(conn, limits.subscriberBufferBytesQos + limits.maxPacketBytes);
-      if (process.env.FL_NOCOALESCE === undefined) coalesceWrites(conn);
+      coalesceWrites(conn);
       aedes.handle(conn, req);
       guardPacketSize(conn, limits.maxPacketBytes, (announced) => {
         this.metrics.oversizePackets.inc();
