@@ -19,7 +19,7 @@ USER node
 
 FROM base AS broker
 EXPOSE 1883 8883 8083 9090
-CMD ["npx", "tsx", "broker/src/cli.ts", "run", "--config", "/etc/fieldline/broker.yaml"]
+CMD ["npx", "tsx", "broker/src/cli.ts", "serve", "--config", "/etc/fieldline/broker.yaml"]
 
 FROM base AS processor
 EXPOSE 8080

@@ -62,5 +62,8 @@ const debug = [
   { id: "dbg2", z: "fl-debug-tab", type: "debug", name: "result", active: true, complete: "payload", x: 560, y: 120, wires: [] },
 ];
 
+// The docker-compose deployment preloads the dashboard, wired to the compose services.
+const deployed = dashboard.map((n) => (n.type === "fieldline-alert-ack" ? { ...n, api: "http://processor:8080" } : n));
+writeFileSync(here("../../deploy/node-red/flows.json"), JSON.stringify(deployed, null, 2) + "\n");
 writeFileSync(here("../examples/operator-dashboard.json"), JSON.stringify(dashboard, null, 2) + "\n");
 writeFileSync(here("../examples/telemetry-and-commands.json"), JSON.stringify(debug, null, 2) + "\n");

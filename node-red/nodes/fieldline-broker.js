@@ -17,7 +17,10 @@ module.exports = function (RED) {
 
     function connect() {
       if (node.client) return;
-      const creds = node.credentials || {};
+      // Credentials from the editor; else from the environment (containers, CI).
+      const creds = { ...node.credentials };
+      if (!creds.username && process.env.FIELDLINE_MQTT_USERNAME) creds.username = process.env.FIELDLINE_MQTT_USERNAME;
+      if (!creds.password && process.env.FIELDLINE_MQTT_PASSWORD) creds.password = process.env.FIELDLINE_MQTT_PASSWORD;
       const options = {
         clientId: node.clientId,
         clean: true,

@@ -24,6 +24,12 @@ describe("Node-RED runtime", () => {
 
   it.each(["operator-dashboard.json", "telemetry-and-commands.json"])("deploys the example flow %s", async (file) => {
     const flows = JSON.parse(readFileSync(new URL(`../examples/${file}`, import.meta.url), "utf8"));
+    // Point the example's broker and API at this machine (nothing listens there): deploying
+    // must not depend on, or reach for, hosts that only exist in a deployment.
+    for (const n of flows) {
+      if (n.type === "fieldline-broker") n.url = "mqtt://127.0.0.1:1";
+      if (n.type === "fieldline-alert-ack") n.api = "http://127.0.0.1:1";
+    }
     await red.deploy(flows);
     const deployed = (await (await fetch(`${red.url}/flows`)).json()) as { id: string; type: string }[];
     expect(deployed.map((n) => n.id).sort()).toEqual(flows.map((n: { id: string }) => n.id).sort());
