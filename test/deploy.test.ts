@@ -63,3 +63,66 @@ describe("deploy/ configs pass their components' schemas", () => {
     expect(flows.find((n) => n.type === "fieldline-alert-ack")?.api).toBe("http://processor:8080");
   });
 });
+
+describe("deploy/broker-entrypoint.sh", () => {
+  it("bootstraps the registry from the environment and serves: accounts and dev devices log in, others do not", async () => {
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { spawn } = await import("node:child_process");
+    const net = await import("node:net");
+    const os = await import("node:os");
+    const mqtt = (await import("mqtt")).default;
+    const dir = await mkdtemp(`${os.tmpdir()}/fl-deploy-`);
+    const free = async () => {
+      const s = net.createServer();
+      await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+      const p = (s.address() as { port: number }).port;
+      await new Promise<void>((r) => s.close(() => r()));
+      return p;
+    };
+    const [mqttPort, httpPort] = [await free(), await free()];
+    await writeFile(
+      `${dir}/broker.yaml`,
+      `listeners:\n  mqtt: { port: ${mqttPort} }\n  http: { port: ${httpPort} }\nregistry:\n  file: ${dir}/registry.json\n`,
+    );
+    const child = spawn("sh", [at("deploy/broker-entrypoint.sh")], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: {
+        ...process.env,
+        FIELDLINE_REGISTRY: `${dir}/registry.json`,
+        FIELDLINE_BROKER_CONFIG: `${dir}/broker.yaml`,
+        FIELDLINE_DEV_DEVICES: "2",
+        FIELDLINE_PROCESSOR_PASSWORD: "processor-test-secret",
+        FIELDLINE_NODE_RED_PASSWORD: "node-red-test-secret",
+      },
+    });
+    let log = "";
+    child.stdout.on("data", (d) => (log += d));
+    child.stderr.on("data", (d) => (log += d));
+    try {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const up = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok, () => false);
+        if (up) break;
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`broker did not start:\n${log}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(log).not.toMatch(/secret: /); // supplied secrets are never echoed
+      const url = `mqtt://127.0.0.1:${mqttPort}`;
+      const login = (clientId: string, username: string, password: string) =>
+        mqtt.connectAsync(url, { clientId, username, password, reconnectPeriod: 0 }).then(
+          (c) => c.endAsync().then(() => true),
+          () => false,
+        );
+      expect(await login("fieldline-processor", "processor", "processor-test-secret")).toBe(true);
+      expect(await login("nr", "node-red", "node-red-test-secret")).toBe(true);
+      expect(await login("meter-0002", "meter-0002", "dev-meter-0002-secret")).toBe(true);
+      expect(await login("meter-0002", "meter-0002", "wrong-secret-000")).toBe(false);
+      expect(await login("meter-0003", "meter-0003", "dev-meter-0003-secret")).toBe(false);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

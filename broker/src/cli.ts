@@ -26,6 +26,9 @@ Registry options (every command but serve):
   --registry FILE     credential store (JSON, secrets as scrypt hashes); or take it
                       from --config FILE's registry.file
   --scrypt-n N        scrypt cost for new hashes (default ${DEFAULT_SCRYPT.N})
+  --secret-env VAR    add-device/add-account: take the secret from environment variable VAR
+                      (at least 12 characters) instead of generating one, for deployments
+                      whose secrets live in a secret store; it is not printed
 
   -h, --help          show this help
 `;
@@ -43,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: "string" },
       json: { type: "boolean" },
       "scrypt-n": { type: "string" },
+      "secret-env": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -71,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(n) || n < 2 || (n & (n - 1)) !== 0) throw new UsageError("--scrypt-n must be a power of two");
   const registry = new Registry(new FileRegistryStore(file), { scrypt: { ...DEFAULT_SCRYPT, N: n } });
   await registry.load();
+  const given = givenSecret(values["secret-env"]);
 
   switch (command) {
     case "add-device": {
@@ -80,8 +85,9 @@ async function main(argv: string[]): Promise<number> {
         role: "device",
         site: values.site,
         device: values.device,
+        ...given,
       });
-      printSecret(record.username, secret);
+      printSecret(record.username, given.secret === undefined ? secret : undefined);
       return 0;
     }
     case "add-account": {
@@ -90,8 +96,8 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError("add-account needs --role processor|node-red|operator");
       }
       if (!values.name) throw new UsageError("add-account needs --name");
-      const { record, secret } = await registry.add({ username: values.name, role });
-      printSecret(record.username, secret);
+      const { record, secret } = await registry.add({ username: values.name, role, ...given });
+      printSecret(record.username, given.secret === undefined ? secret : undefined);
       return 0;
     }
     case "list": {
@@ -123,7 +129,20 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function printSecret(username: string, secret: string): void {
+/** The secret named by --secret-env, if any. */
+function givenSecret(name: string | undefined): { secret?: string } {
+  if (name === undefined) return {};
+  const secret = process.env[name];
+  if (!secret) throw new UsageError(`--secret-env ${name}: the environment variable is not set`);
+  return { secret };
+}
+
+/** Prints a generated secret once; a secret the operator supplied is never echoed. */
+function printSecret(username: string, secret: string | undefined): void {
+  if (secret === undefined) {
+    process.stdout.write(`username: ${username}\n`);
+    return;
+  }
   process.stdout.write(`username: ${username}\nsecret: ${secret}\n`);
   process.stderr.write("store the secret now: only its scrypt hash is kept\n");
 }

@@ -99,6 +99,14 @@ describe("registry", () => {
     expect((await readdir(join(file, ".."))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
+  it("takes a secret the operator supplies, if it is long enough", async () => {
+    const reg = new Registry(new FileRegistryStore(join(await tempDir(), "reg.json")), { scrypt: CHEAP_SCRYPT });
+    const { secret } = await reg.add({ username: "proc", role: "processor", secret: "from-a-secret-store" });
+    expect(secret).toBe("from-a-secret-store");
+    expect(await reg.verify("proc", "from-a-secret-store")).toMatchObject({ username: "proc" });
+    await expect(reg.add({ username: "op", role: "operator", secret: "short" })).rejects.toThrow(/at least 12/);
+  });
+
   it("picks up changes written by another process (the CLI) on refresh", async () => {
     const file = join(await tempDir(), "reg.json");
     const live = new Registry(new FileRegistryStore(file), { reloadIntervalMs: 0 });

@@ -19,7 +19,12 @@ export interface NewIdentity {
   role: Role;
   site?: string;
   device?: string;
+  /** A secret chosen by the operator (e.g. from a deployment's secret store); generated when absent. */
+  secret?: string;
 }
+
+/** Shortest secret accepted from an operator; generated ones are 32 characters. */
+export const MIN_SECRET_LENGTH = 12;
 
 export class Registry {
   private data: RegistryData = { version: 1, identities: [] };
@@ -71,12 +76,15 @@ export class Registry {
     return rec;
   }
 
-  /** Adds an identity and returns its freshly generated secret (shown once, never stored). */
+  /** Adds an identity and returns its secret (shown once, never stored): generated unless given. */
   async add(n: NewIdentity): Promise<{ record: IdentityRecord; secret: string }> {
     await this.load();
     checkNew(n);
     if (this.byName.has(n.username)) throw new RegistryError(`${n.username} already exists`);
-    const secret = generateSecret();
+    if (n.secret !== undefined && n.secret.length < MIN_SECRET_LENGTH) {
+      throw new RegistryError(`the secret for ${n.username} must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    const secret = n.secret ?? generateSecret();
     const record: IdentityRecord = {
       username: n.username,
       role: n.role,
