@@ -37,6 +37,12 @@ export const DEFAULT_PARAMS: EnsembleParams = {
   warmup: 400,
 };
 
+/** Cause labels, built once rather than per point. */
+const CAUSES = {
+  novelty: Array.from({ length: 8 }, (_, i) => `novelty${i}`),
+  error: Array.from({ length: 8 }, (_, i) => `error${i}`),
+};
+
 interface EnsembleState {
   /** The factory's name: states of differently configured detectors do not mix. */
   kind: string;
@@ -83,23 +89,26 @@ export class EnsembleDetector implements Detector {
       s = 1;
       this.cause = "spatial";
     }
-    this.scales.forEach((sc, i) => {
-      const ev = sc.knn.update(value);
-      if (!Number.isNaN(ev.novelty)) {
-        const l = sc.likelihood.update(ev.novelty);
+    const scales = this.scales;
+    for (let i = 0; i < scales.length; i++) {
+      const sc = scales[i]!;
+      const novelty = sc.knn.step(value);
+      if (!Number.isNaN(novelty)) {
+        const l = sc.likelihood.update(novelty);
         if (l > s) {
           s = l;
-          this.cause = `novelty${i}`;
+          this.cause = CAUSES.novelty[i] ?? `novelty${i}`;
         }
       }
-      if (sc.error && !Number.isNaN(ev.error)) {
-        const l = sc.error.update(ev.error);
+      const error = sc.knn.error;
+      if (sc.error && !Number.isNaN(error)) {
+        const l = sc.error.update(error);
         if (l > s) {
           s = l;
-          this.cause = `error${i}`;
+          this.cause = CAUSES.error[i] ?? `error${i}`;
         }
       }
-    });
+    }
     if (this.n <= this.p.warmup) return 0;
     if (this.hold > 0) {
       this.hold--;

@@ -8,8 +8,20 @@
  * - prediction error: the newest (averaged) value minus the mean of what followed the
  *   `predictK` nearest neighbours of the previous lag vector (k-NN regression, an analogue
  *   forecast; Lorenz 1969).
+ *
+ * The search is exact: its result is the `n` smallest (distance, age) pairs, ties going to
+ * the more recent reference, whatever order the references are visited in. It visits first
+ * the references that continue the previous point's neighbours (usually close again, so the
+ * bound is tight from the start), then all the others, abandoning each one as soon as its
+ * partial sum of squares exceeds the current n-th best (floating-point addition of
+ * non-negative terms never decreases, so a partial sum is a true lower bound of the full
+ * one). The averaged values live in a mirrored buffer (each value stored twice, `cap` apart)
+ * so a lag vector is read without wrap-around checks.
  */
 import { Ring, type RingState } from "./ring.ts";
+
+/** Incremental updates of a lag distance between two exact recomputations. */
+const RECOMPUTE = 128;
 
 export interface KnnParams {
   dim: number;
@@ -40,15 +52,38 @@ export interface KnnEvidence {
 
 export class KnnScale {
   private readonly raw: Ring;
-  private readonly smooth: Ring;
+  /** Averaged values, mirrored: buf[i] === buf[i + cap]; the newest is at head (and head + cap). */
+  private readonly buf: Float64Array;
+  private readonly cap: number;
+  private head = 0;
+  private size = 0;
   private min = Infinity;
   private max = -Infinity;
   private pending = Number.NaN;
   private readonly span: number;
   private readonly n: number;
+  /** The n best squared distances, ascending, their ages and what followed them. */
   private readonly best: Float64Array;
+  private readonly age: Int32Array;
   private readonly next: Float64Array;
+  /** Ages of the previous point's n best (speed only: never changes the result). */
+  private readonly seeds: Int32Array;
   private readonly query: Float64Array;
+  /** Search scratch: n-th best squared distance and its age (-1 = empty), newest position. */
+  private worst = Infinity;
+  private worstAge = -1;
+  private base = 0;
+  /** Pushes so far (not part of the state: the lag distances below are rebuilt after a restore). */
+  private tick = 0;
+  /** Approximate squared distance per phase (tick % step) and lag slot j (age span + j * stride). */
+  private readonly lags: number;
+  private readonly acc: Float64Array;
+  /** Per phase: tick of the last update, last lag slot updated, updates since the exact recompute. */
+  private readonly accTick: Float64Array;
+  private readonly accLast: Int32Array;
+  private readonly accRuns: Int32Array;
+  /** Prediction error of the last `step()`, NaN when none. */
+  error = Number.NaN;
 
   constructor(
     readonly p: KnnParams,
@@ -56,68 +91,128 @@ export class KnnScale {
   ) {
     this.span = p.dim * p.step;
     this.n = Math.max(p.k, p.predictK);
+    this.cap = p.ref + 2 * this.span;
+    this.buf = new Float64Array(2 * this.cap);
     this.raw = s ? Ring.restore(s.raw) : new Ring(p.step);
-    this.smooth = s ? Ring.restore(s.smooth) : new Ring(p.ref + 2 * this.span);
     if (s) {
+      if (s.smooth.cap !== this.cap) throw new Error(`k-NN state has ${s.smooth.cap} averaged values, expected ${this.cap}`);
+      for (const v of s.smooth.data) this.push(v);
       this.min = s.min ?? Infinity;
       this.max = s.max ?? -Infinity;
       this.pending = s.pending ?? Number.NaN;
     }
     this.best = new Float64Array(this.n);
+    this.age = new Int32Array(this.n);
     this.next = new Float64Array(this.n);
+    this.seeds = new Int32Array(this.n).fill(-1);
     this.query = new Float64Array(p.dim);
+    this.lags = Math.floor((this.cap - 2 * this.span) / p.stride) + 1;
+    this.acc = new Float64Array(p.step * this.lags);
+    this.accTick = new Float64Array(p.step).fill(-Infinity);
+    this.accLast = new Int32Array(p.step);
+    this.accRuns = new Int32Array(p.step);
+  }
+
+  private push(v: number): void {
+    const h = this.head + 1 === this.cap ? 0 : this.head + 1;
+    this.head = h;
+    this.buf[h] = v;
+    this.buf[h + this.cap] = v;
+    if (this.size < this.cap) this.size++;
+    this.tick++;
   }
 
   /** Adds a value and returns the evidence about it. */
   update(x: number): KnnEvidence {
+    const novelty = this.step(x);
+    return { novelty, error: this.error };
+  }
+
+  /** Adds a value; returns the novelty (NaN while warming up) and sets `error`. */
+  step(x: number): number {
     const raw = this.raw;
     raw.push(x);
     let sum = 0;
     for (let i = 0; i < raw.size; i++) sum += raw.at(i);
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
-    const v = this.smooth;
     const avg = sum / raw.size;
-    v.push(avg);
+    this.push(avg);
     const range = this.max - this.min;
-    const error = Number.isNaN(this.pending) ? Number.NaN : range > 0 ? Math.abs(avg - this.pending) / range : 0;
+    this.error = Number.isNaN(this.pending) ? Number.NaN : range > 0 ? Math.abs(avg - this.pending) / range : 0;
     this.pending = Number.NaN;
     const { dim, step, k, stride, predictK } = this.p;
     const span = this.span;
     const n = this.n;
-    const last = v.size - span; // oldest start age of a full reference vector
-    if ((last - span) / stride + 1 < n) return { novelty: Number.NaN, error };
-    if (range <= 0) return { novelty: 0, error };
-    const best = this.best.fill(Infinity);
-    const next = this.next;
+    const last = this.size - span; // oldest start age of a full reference vector
+    if ((last - span) / stride + 1 < n) return Number.NaN;
+    if (range <= 0) return 0;
+    const buf = this.buf;
+    const base = this.head + this.cap; // buf[base - age] is the value `age` pushes ago
+    this.base = base;
+    this.best.fill(Infinity);
+    this.age.fill(-1);
+    this.worst = Infinity;
+    this.worstAge = -1;
     const q = this.query;
-    for (let i = 0; i < dim; i++) q[i] = v.at(i * step);
-    const buf = v.buffer;
-    const cap = v.cap;
-    let worst = Infinity; // best[n - 1], kept in a local for the inner loop
-    for (let s = span; s <= last; s += stride) {
-      let d = 0;
-      let pos = v.slot(s);
-      let i = 0;
-      for (; i < dim; i++) {
-        const e = q[i]! - buf[pos]!;
-        d += e * e;
-        if (d >= worst) break;
-        pos -= step;
-        if (pos < 0) pos += cap;
+    for (let i = 0; i < dim; i++) q[i] = buf[base - i * step]!;
+
+    // Start from the references that continue the previous point's neighbours (any n
+    // distinct references would do: they only make the bound tight early).
+    const seeds = this.seeds;
+    for (let t = 0, extra = span; t < n; t++) {
+      let s = seeds[t]!;
+      let taken = s < span || s > last || (s - span) % stride !== 0;
+      for (let u = 0; u < t && !taken; u++) if (seeds[u] === s) taken = true;
+      while (taken) {
+        s = extra;
+        extra += stride;
+        taken = false;
+        for (let u = 0; u < n; u++) if (u !== t && seeds[u] === s) taken = true;
       }
-      if (i === dim) {
-        let j = n - 1;
-        while (j > 0 && best[j - 1]! > d) {
-          best[j] = best[j - 1]!;
-          next[j] = next[j - 1]!;
-          j--;
-        }
-        best[j] = d;
-        next[j] = v.at(s - 1); // what followed this neighbour (s >= span >= 1)
-        worst = best[n - 1]!;
+      seeds[t] = s;
+      this.consider(s, this.distance(base - s, Infinity));
+    }
+
+    // Every reference: its squared distance is kept per lag and updated from the one `step`
+    // pushes ago (one term in, one term out), an approximation that drifts by rounding only;
+    // all lags are recomputed exactly every RECOMPUTE updates (and after a restore). A
+    // reference whose approximate distance is within `tol` of the n-th best (orders of
+    // magnitude more than any rounding drift) gets its exact distance, summed as before.
+    const phase = this.tick % step;
+    const acc = this.acc;
+    const off = phase * this.lags;
+    const jmax = ((last - span) / stride) | 0;
+    const scale = dim * range * range;
+    const exactAll = this.accTick[phase] !== this.tick - step || this.accRuns[phase]! >= RECOMPUTE || !(scale < 1e300);
+    // Incremental for lags seen last time whose leaving value is still in the buffer.
+    const jinc = exactAll ? -1 : Math.min(this.accLast[phase]!, Math.floor((this.size - 1 - 2 * span) / stride));
+    const tol = 1e-9 * scale;
+    let lim = this.worst + tol;
+    const newest = buf[base]!;
+    const leaving = buf[base - span]!;
+    let j = 0;
+    for (let pos = base - span; j <= jinc; j++, pos -= stride) {
+      const e1 = newest - buf[pos]!;
+      const e2 = leaving - buf[pos - span]!;
+      const a = acc[off + j]! + e1 * e1 - e2 * e2;
+      acc[off + j] = a;
+      if (a <= lim) {
+        const d = this.distance(pos, this.worst);
+        if (d >= 0 && this.consider(span + j * stride, d)) lim = this.worst + tol;
       }
     }
+    for (let pos = base - span - j * stride; j <= jmax; j++, pos -= stride) {
+      const d = this.distance(pos, Infinity);
+      acc[off + j] = d;
+      this.consider(span + j * stride, d);
+    }
+    this.accTick[phase] = this.tick;
+    this.accLast[phase] = jmax;
+    this.accRuns[phase] = exactAll ? 0 : this.accRuns[phase]! + 1;
+    seeds.set(this.age);
+    const best = this.best;
+    const next = this.next;
     let dist = 0;
     for (let j = 0; j < k; j++) dist += Math.sqrt(best[j]!);
     if (predictK > 0) {
@@ -125,13 +220,59 @@ export class KnnScale {
       for (let j = 0; j < predictK; j++) pred += next[j]!;
       this.pending = pred / predictK;
     }
-    return { novelty: dist / k / range / Math.sqrt(dim), error };
+    return dist / k / range / Math.sqrt(dim);
+  }
+
+  /**
+   * Squared distance from the query to the reference ending at buffer position `pos`, summed
+   * term by term from the newest; -1 as soon as the partial sum exceeds `bound`.
+   */
+  private distance(pos: number, bound: number): number {
+    const { dim, step } = this.p;
+    const q = this.query;
+    const buf = this.buf;
+    let d = 0;
+    for (let i = 0; i < dim; i++, pos -= step) {
+      const e = q[i]! - buf[pos]!;
+      d += e * e;
+      if (d > bound) return -1;
+    }
+    return d;
+  }
+
+  /**
+   * Offers the reference at age `s` with exact squared distance `d` (-1 = abandoned) to the
+   * n best, ordered by (distance, age); true when it entered.
+   */
+  private consider(s: number, d: number): boolean {
+    if (d < 0) return false;
+    const worst = this.worst;
+    if (!(d < worst || (d === worst && this.worstAge >= 0 && s < this.worstAge))) return false;
+    const { best, age, next } = this;
+    const n = this.n;
+    for (let u = 0; u < n; u++) if (age[u] === s) return false;
+    let j = n - 1;
+    while (j > 0 && (best[j - 1]! > d || (best[j - 1] === d && age[j - 1]! > s))) {
+      best[j] = best[j - 1]!;
+      age[j] = age[j - 1]!;
+      next[j] = next[j - 1]!;
+      j--;
+    }
+    best[j] = d;
+    age[j] = s;
+    next[j] = this.buf[this.base - s + 1]!; // what followed this neighbour (s >= span >= 1)
+    this.worst = best[n - 1]!;
+    this.worstAge = age[n - 1]!;
+    return true;
   }
 
   snapshot(): KnnState {
+    const data: number[] = [];
+    const base = this.head + this.cap;
+    for (let a = this.size - 1; a >= 0; a--) data.push(this.buf[base - a]!);
     return {
       raw: this.raw.snapshot(),
-      smooth: this.smooth.snapshot(),
+      smooth: { cap: this.cap, data },
       min: Number.isFinite(this.min) ? this.min : null,
       max: Number.isFinite(this.max) ? this.max : null,
       pending: Number.isNaN(this.pending) ? null : this.pending,
