@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["./test/global-setup.ts"],
+    // Under CI also keep a machine-readable result, from which .ci/run prints one summary line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".tmp/vitest-results.json" }]] : ["default"],
   },
 });
