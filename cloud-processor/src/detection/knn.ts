@@ -198,8 +198,12 @@ export class KnnScale {
       const a = acc[off + j]! + e1 * e1 - e2 * e2;
       acc[off + j] = a;
       if (a <= lim) {
+        // Once the n best are exact repeats (distance 0), a reference older than the n-th
+        // best can at most tie with it, and ties go to the more recent one.
+        const s = span + j * stride;
+        if (this.worst === 0 && s > this.worstAge) continue;
         const d = this.distance(pos, this.worst);
-        if (d >= 0 && this.consider(span + j * stride, d)) lim = this.worst + tol;
+        if (d >= 0 && this.consider(s, d)) lim = this.worst + tol;
       }
     }
     for (let pos = base - span - j * stride; j <= jmax; j++, pos -= stride) {
