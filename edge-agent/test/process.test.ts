@@ -8,11 +8,11 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SerialPort } from "serialport";
 import { encodeFrame } from "@fieldline/firmware-contracts";
+import { freePort } from "@fieldline/test-support";
 import { SimGpioClient } from "../src/gpio/sim/client";
 import { TestBroker } from "./helpers/broker";
 import { Observer, until } from "./helpers/observer";
@@ -21,14 +21,6 @@ import { tempDir } from "./inputs/helpers/tmp";
 
 const CLI = resolve(import.meta.dirname, "../src/cli.ts");
 const addr = { site: "plant1", device: "pump3" };
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 class AgentProcess {
   proc: ChildProcess | undefined;

@@ -1,5 +1,6 @@
 /** An MQTT subscriber that decodes everything under fl/v1/# with the contracts. */
 import { connect, type MqttClient } from "mqtt";
+import { until as untilSupport } from "@fieldline/test-support";
 import { ALL_TOPICS_FILTER, decodePayload, encodePayload, parseTopic, topics, type PayloadOf, type TopicKind } from "@fieldline/firmware-contracts";
 
 export interface Seen {
@@ -51,11 +52,7 @@ export class Observer {
   }
 }
 
-/** Polls `check` until it returns true or `ms` passes. */
-export async function until(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+/** Polls `check` every 20 ms until it returns true or `ms` passes. */
+export function until(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+  return untilSupport(check, ms, what, 20);
 }

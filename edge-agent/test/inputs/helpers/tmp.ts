@@ -1,18 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { tempDirSync, until as untilSupport } from "@fieldline/test-support";
 
 /** A temp dir removed by the returned cleanup. */
 export function tempDir(prefix = "fl-edge-"): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const t = tempDirSync(prefix);
+  return { dir: t.path, cleanup: t.remove };
 }
 
-/** Polls `cond` until true or throws after `ms`. */
-export async function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Polls `cond` every 5 ms until true or throws after `ms`. */
+export function until(cond: () => boolean, ms = 5000, what = "condition"): Promise<void> {
+  return untilSupport(cond, ms, what, 5);
 }
