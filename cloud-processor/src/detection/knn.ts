@@ -78,6 +78,8 @@ export class KnnScale {
   /** Approximate squared distance per phase (tick % step) and lag slot j (age span + j * stride). */
   private readonly lags: number;
   private readonly acc: Float64Array;
+  /** Views of `acc`, one per phase. */
+  private readonly phases: Float64Array[];
   /** Per phase: tick of the last update, last lag slot updated, updates since the exact recompute. */
   private readonly accTick: Float64Array;
   private readonly accLast: Int32Array;
@@ -111,6 +113,7 @@ export class KnnScale {
     this.accTick = new Float64Array(p.step).fill(-Infinity);
     this.accLast = new Int32Array(p.step);
     this.accRuns = new Int32Array(p.step);
+    this.phases = Array.from({ length: p.step }, (_, i) => this.acc.subarray(i * this.lags, (i + 1) * this.lags));
   }
 
   private push(v: number): void {
@@ -188,25 +191,8 @@ export class KnnScale {
     // Incremental for lags seen last time whose leaving value is still in the buffer.
     const jinc = exactAll ? -1 : Math.min(this.accLast[phase]!, Math.floor((this.size - 1 - 2 * span) / stride));
     const tol = 1e-9 * scale;
-    let lim = this.worst + tol;
-    const newest = buf[base]!;
-    const leaving = buf[base - span]!;
-    let j = 0;
-    for (let pos = base - span; j <= jinc; j++, pos -= stride) {
-      const e1 = newest - buf[pos]!;
-      const e2 = leaving - buf[pos - span]!;
-      const a = acc[off + j]! + e1 * e1 - e2 * e2;
-      acc[off + j] = a;
-      if (a <= lim) {
-        // Once the n best are exact repeats (distance 0), a reference older than the n-th
-        // best can at most tie with it, and ties go to the more recent one.
-        const s = span + j * stride;
-        if (this.worst === 0 && s > this.worstAge) continue;
-        const d = this.distance(pos, this.worst);
-        if (d >= 0 && this.consider(s, d)) lim = this.worst + tol;
-      }
-    }
-    for (let pos = base - span - j * stride; j <= jmax; j++, pos -= stride) {
+    this.sweep(this.phases[phase]!, jinc, base, tol);
+    for (let j = jinc + 1, pos = base - span - j * stride; j <= jmax; j++, pos -= stride) {
       const d = this.distance(pos, Infinity);
       acc[off + j] = d;
       this.consider(span + j * stride, d);
@@ -225,6 +211,32 @@ export class KnnScale {
       this.pending = pred / predictK;
     }
     return dist / k / range / Math.sqrt(dim);
+  }
+
+  /**
+   * Updates the running distances of lags 0..jinc (slots of `acc`) and offers the references
+   * whose running distance is within `tol` of the n-th best to the exact search.
+   */
+  private sweep(acc: Float64Array, jinc: number, base: number, tol: number): void {
+    const { span, buf } = this;
+    const stride = this.p.stride;
+    const newest = buf[base]!;
+    const leaving = buf[base - span]!;
+    let lim = this.worst + tol;
+    for (let j = 0, pos = base - span; j <= jinc; j++, pos -= stride) {
+      const e1 = newest - buf[pos]!;
+      const e2 = leaving - buf[pos - span]!;
+      const a = acc[j]! + e1 * e1 - e2 * e2;
+      acc[j] = a;
+      if (a <= lim) {
+        // Once the n best are exact repeats (distance 0), a reference older than the n-th
+        // best can at most tie with it, and ties go to the more recent one.
+        const s = span + j * stride;
+        if (this.worst === 0 && s > this.worstAge) continue;
+        const d = this.distance(pos, this.worst);
+        if (d >= 0 && this.consider(s, d)) lim = this.worst + tol;
+      }
+    }
   }
 
   /**
