@@ -12,10 +12,15 @@
  * ("RangeError: Maximum call stack size exceeded"). Without the queue there is nothing to
  * recurse over; Aedes still applies backpressure, because it reads a publisher's next chunk
  * only after every message of the current one was delivered (or dropped by authorizeForward).
+ *
+ * The Redis persistence's subscription writes go through `serializeSubscriptionWrites`
+ * (subscription-writes.ts): as installed, a clean-session-off SUBSCRIBE with two filters is
+ * never acknowledged.
  */
 import { createRequire } from "node:module";
 import aedesMemoryPersistence from "aedes-persistence";
 import mqemitter from "mqemitter";
+import { serializeSubscriptionWrites, type SubscriptionWrites } from "./subscription-writes.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -49,11 +54,14 @@ export const BACKENDS: Record<"memory" | "redis", Factory> = {
   redis: (opts) => {
     if (!opts.redis) throw new Error("redis backend needs a URL");
     const mqemitterRedis = require("mqemitter-redis") as (o: object) => unknown;
-    const persistenceRedis = require("aedes-persistence-redis") as (o: object) => Backend["persistence"];
+    const persistenceRedis = require("aedes-persistence-redis") as (
+      o: object,
+    ) => Backend["persistence"] & SubscriptionWrites;
     const conn = redisOptions(opts.redis);
     return {
       mq: mqemitterRedis({ ...conn, concurrency: 0, matchEmptyLevels: true }),
-      persistence: persistenceRedis({ ...conn }),
+      // a multi-filter SUBSCRIBE is never acknowledged without this: see subscription-writes.ts
+      persistence: serializeSubscriptionWrites(persistenceRedis({ ...conn })),
     };
   },
 };
