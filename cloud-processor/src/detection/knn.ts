@@ -23,6 +23,9 @@ import { Ring, type RingState } from "./ring.ts";
 /** Incremental updates of a lag distance between two exact recomputations. */
 const RECOMPUTE = 128;
 
+/** Scratch for the lag slots that pass the filter (one search runs at a time). */
+let hits = new Int32Array(4096);
+
 export interface KnnParams {
   dim: number;
   step: number;
@@ -222,20 +225,27 @@ export class KnnScale {
     const stride = this.p.stride;
     const newest = buf[base]!;
     const leaving = buf[base - span]!;
-    let lim = this.worst + tol;
+    const lim = this.worst + tol;
+    if (hits.length <= jinc) hits = new Int32Array(2 * jinc + 2);
+    const found = hits;
+    let h = 0;
     for (let j = 0, pos = base - span; j <= jinc; j++, pos -= stride) {
       const e1 = newest - buf[pos]!;
       const e2 = leaving - buf[pos - span]!;
       const a = acc[j]! + e1 * e1 - e2 * e2;
       acc[j] = a;
-      if (a <= lim) {
-        // Once the n best are exact repeats (distance 0), a reference older than the n-th
-        // best can at most tie with it, and ties go to the more recent one.
-        const s = span + j * stride;
-        if (this.worst === 0 && s > this.worstAge) continue;
-        const d = this.distance(pos, this.worst);
-        if (d >= 0 && this.consider(s, d)) lim = this.worst + tol;
-      }
+      if (a <= lim) found[h++] = j;
+    }
+    // The bound only tightens while these are offered, so checking against the current
+    // n-th best (not `lim`) keeps exactly the same references.
+    for (let u = 0; u < h; u++) {
+      const j = found[u]!;
+      if (!(acc[j]! <= this.worst + tol)) continue;
+      // Once the n best are exact repeats (distance 0), a reference older than the n-th
+      // best can at most tie with it, and ties go to the more recent one.
+      const s = span + j * stride;
+      if (this.worst === 0 && s > this.worstAge) continue;
+      this.consider(s, this.distance(base - s, this.worst));
     }
   }
 
