@@ -35,10 +35,7 @@ export class Observer {
         if (d.ok) this.alerts.push(d.value);
       }
     });
-    // One filter per SUBSCRIBE: with the broker's redis backend a SUBSCRIBE carrying two
-    // filters was never acknowledged (seen here; single-filter ones are).
-    await client.subscribeAsync(topicFilter("events"), { qos: 1 });
-    await client.subscribeAsync(topicFilter("alerts"), { qos: 1 });
+    await client.subscribeAsync([topicFilter("events"), topicFilter("alerts")], { qos: 1 });
   }
 
   /** The edge's rule-fired events (local safety), first per (device, rule). */
