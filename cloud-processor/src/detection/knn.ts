@@ -9,14 +9,17 @@
  *   `predictK` nearest neighbours of the previous lag vector (k-NN regression, an analogue
  *   forecast; Lorenz 1969).
  *
- * The search is exact: its result is the `n` smallest (distance, age) pairs, ties going to
- * the more recent reference, whatever order the references are visited in. It visits first
- * the references that continue the previous point's neighbours (usually close again, so the
- * bound is tight from the start), then all the others, abandoning each one as soon as its
- * partial sum of squares exceeds the current n-th best (floating-point addition of
- * non-negative terms never decreases, so a partial sum is a true lower bound of the full
- * one). The averaged values live in a mirrored buffer (each value stored twice, `cap` apart)
- * so a lag vector is read without wrap-around checks.
+ * The search is exact: its result is the `n` smallest (distance, age) pairs, the distance
+ * summed term by term from the newest as the plain search does (`knn-reference.ts`), ties
+ * going to the more recent reference, whatever order the references are visited in. It
+ * measures first the references that continue the previous point's neighbours (usually
+ * close again, so the bound is tight from the start). Then it updates a running squared
+ * distance per reference (one term in, one term out) and measures exactly only those whose
+ * running distance is within a rounding tolerance of the current n-th best, abandoning each
+ * as soon as its partial sum exceeds it (floating-point addition of non-negative terms never
+ * decreases, so a partial sum is a true lower bound of the full one). The averaged values
+ * live in a mirrored buffer (each value stored twice, `cap` apart) so a lag vector is read
+ * without wrap-around checks. See cloud-processor/docs/detection.md, "Cost".
  */
 import { Ring, type RingState } from "./ring.ts";
 
