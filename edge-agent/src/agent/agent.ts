@@ -102,6 +102,7 @@ export class Agent {
   /** The sink every input delivers to. Readings hit local safety before anything else. */
   readonly sink: SourceSink = {
     readings: (rs) => this.onReadings(rs),
+    stored: (done) => this.batcher.whenFlushed(done),
     event: (e) => this.onSourceEvent(e),
     rejected: (reason, detail) => this.reject(reason, detail),
   };

@@ -2,7 +2,8 @@
  * Groups readings into telemetry messages: a batch is closed when it holds `maxBatch`
  * readings or its first reading has waited `lingerMs`, whichever comes first. `lingerMs`
  * is the window a kill -9 can lose (readings not yet in the outbox); 0 closes a batch at the
- * end of every input callback.
+ * end of every input callback. `whenFlushed` runs a callback once everything added so far has
+ * been handed to `flush` (the serial input acks MCU frames from there).
  */
 import type { Reading } from "@fieldline/firmware-contracts";
 
@@ -16,6 +17,7 @@ export class Batcher {
   private buf: Reading[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
+  private waiters: (() => void)[] = [];
 
   constructor(private readonly opts: BatcherOptions) {}
 
@@ -26,6 +28,12 @@ export class Batcher {
       return;
     }
     if (this.buf.length === 1) this.arm();
+  }
+
+  /** Calls `done` after the batch holding the readings added so far is flushed (now, if none is open). */
+  whenFlushed(done: () => void): void {
+    if (this.buf.length === 0) done();
+    else this.waiters.push(done);
   }
 
   get pending(): number {
@@ -40,8 +48,11 @@ export class Batcher {
     this.immediate = undefined;
     if (this.buf.length === 0) return;
     const batch = this.buf;
+    const waiters = this.waiters;
     this.buf = [];
+    this.waiters = [];
     this.opts.flush(batch);
+    for (const done of waiters) done();
   }
 
   stop(): void {

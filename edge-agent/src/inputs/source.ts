@@ -21,6 +21,12 @@ export interface SourceEvent {
 export interface SourceSink {
   /** Readings from any input, in arrival order. */
   readings(rs: SourceReading[]): void;
+  /**
+   * Calls `done` once every reading passed to `readings` so far is appended to the outbox
+   * (or rejected); the serial-frames input acknowledges frames to the MCU from here. Absent:
+   * readings are taken as stored when `readings` returns.
+   */
+  stored?(done: () => void): void;
   /** Device events: firmware faults, port lost/reopened, Modbus exceptions, ... */
   event(e: SourceEvent): void;
   /** A bad frame/sentence/response, counted and skipped (`reason` is a short stable label). */

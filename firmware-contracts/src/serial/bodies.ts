@@ -94,10 +94,18 @@ export const commandBody = z.object({
   args: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** MCU to host: the outcome of a command, by its id. */
+/**
+ * MCU to host: the outcome of a command, by its id. Host to MCU with `of: "readings"`: the
+ * readings frame whose seq is `id` is in the host's outbox (see README: reliable delivery).
+ */
 export const ackBody = z.object({
   id: commandId,
   ok: z.boolean(),
+  /** What is acknowledged: absent or "command" = a command by id; "readings" = a readings frame by seq. */
+  of: z
+    .enum(["command", "readings"])
+    .optional()
+    .describe('what is acknowledged: absent/"command" = a command by id; "readings" = a readings frame, id = its seq'),
   error: z.string().max(256).optional(),
   result: z.unknown().optional(),
 });

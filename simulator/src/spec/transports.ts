@@ -29,6 +29,14 @@ export const serialTransport = z.object({
     .union([z.literal(0), positiveDuration])
     .default(1000)
     .describe("At the end, time the reader gets to take the last bytes before the pty pairs are closed."),
+  retransmit: z
+    .object({
+      timeout: positiveDuration.default(500).describe("Re-send a readings frame the host has not acknowledged for this long."),
+      buffer: z.number().int().positive().default(1024).describe("Most unacknowledged readings frames kept per device; when full the oldest is dropped."),
+      perTick: z.number().int().positive().default(64).describe("Most frames re-sent per device per timeout/4."),
+    })
+    .optional()
+    .describe("Play an MCU that keeps readings frames until the host acks them (firmware-contracts README: reliable delivery). Absent: fire and forget."),
 });
 
 export const noneTransport = z.object({

@@ -20,6 +20,11 @@ export class McuFramer {
 
   constructor(readonly device: SimDevice) {}
 
+  /** Seq of the frame built last. */
+  get lastSeq(): number {
+    return (this.seq + 0xffff) & 0xffff;
+  }
+
   private frame(f: Omit<FrameInput, "seq">): Uint8Array {
     const bytes = encodeFrame({ ...f, seq: this.seq } as FrameInput);
     this.seq = (this.seq + 1) & 0xffff;

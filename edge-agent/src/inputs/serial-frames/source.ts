@@ -4,8 +4,13 @@
  * docs/inputs.md); hello frames record the firmware and sensor units; event frames become
  * device events; bad frames are counted through `sink.rejected`. The port is reopened with
  * backoff when it goes away.
+ *
+ * Reliable delivery (firmware-contracts README): every readings frame is acknowledged with
+ * an `ack {id: seq, of: "readings"}` frame once its readings are in the outbox
+ * (`sink.stored`); a frame whose seq was already taken since the last hello / seq 0 / port
+ * open is a retransmit: its readings are dropped and it is acknowledged again.
  */
-import { FrameDecoder, type Frame, type HelloBody } from "@fieldline/firmware-contracts";
+import { encodeFrame, FrameDecoder, type Frame, type HelloBody } from "@fieldline/firmware-contracts";
 import { defaultInputId } from "../id";
 import type { InputDeps, ReadingSource, SourceReading, SourceSink } from "../source";
 import { ReopeningPort } from "../serial/port";
@@ -20,7 +25,14 @@ export interface SerialFramesCounters {
   /** Frames missing by sequence number (lost on the line or dropped by the MCU). */
   seqGaps: number;
   reopens: number;
+  /** Readings frames acknowledged to the MCU. */
+  acks: number;
+  /** Readings frames dropped as retransmits of a frame already taken. */
+  duplicates: number;
 }
+
+/** How many readings seqs are remembered for dropping retransmits. */
+export const SEEN_SEQS = 4096;
 
 export class SerialFramesSource implements ReadingSource {
   readonly id: string;
@@ -30,6 +42,8 @@ export class SerialFramesSource implements ReadingSource {
     rejected: 0,
     seqGaps: 0,
     reopens: 0,
+    acks: 0,
+    duplicates: 0,
   };
   private port: ReopeningPort | undefined;
   private decoder: FrameDecoder;
@@ -37,6 +51,9 @@ export class SerialFramesSource implements ReadingSource {
   private lastSeq: number | undefined;
   private hello: HelloBody | undefined;
   private readonly loggedReasons = new Set<string>();
+  /** Readings seqs taken in the current MCU boot, oldest first (at most SEEN_SEQS). */
+  private readonly seen = new Set<number>();
+  private txSeq = 0;
 
   constructor(
     private readonly cfg: SerialFramesConfig,
@@ -68,6 +85,7 @@ export class SerialFramesSource implements ReadingSource {
             this.decoder.reset();
             this.mcuClock.reset();
             this.lastSeq = undefined;
+            this.seen.clear();
             if (s.reopened) this.counters.reopens++;
           }
           if (s.kind !== "open")
@@ -89,19 +107,61 @@ export class SerialFramesSource implements ReadingSource {
   ingest(chunk: Uint8Array, sink: SourceSink): void {
     const arrival = this.deps.clock();
     const out: SourceReading[] = [];
+    const acks: number[] = [];
     for (const r of this.decoder.push(chunk)) {
       if (!r.ok) {
         this.reject(sink, r.error.reason, r.error.message);
         continue;
       }
       this.counters.frames++;
-      this.checkSeq(r.frame.seq);
-      this.onFrame(r.frame, arrival, sink, out);
+      const f = r.frame;
+      if (f.seq === 0 || f.type === "hello") {
+        if (!(f.type === "readings" && this.seen.has(0))) this.seen.clear();
+      }
+      if (f.type === "readings") {
+        acks.push(f.seq);
+        if (this.seen.has(f.seq)) {
+          this.counters.duplicates++;
+          continue;
+        }
+        this.remember(f.seq);
+      }
+      this.checkSeq(f.seq);
+      this.onFrame(f, arrival, sink, out);
     }
     if (out.length) {
       this.counters.readings += out.length;
       sink.readings(out);
     }
+    if (acks.length) {
+      const ack = () => this.ack(acks);
+      if (sink.stored) sink.stored(ack);
+      else ack();
+    }
+  }
+
+  private remember(seq: number): void {
+    this.seen.add(seq);
+    if (this.seen.size > SEEN_SEQS) this.seen.delete(this.seen.values().next().value!);
+  }
+
+  /** Tells the MCU these readings frames are stored; an MCU that ignores acks ignores the bytes. */
+  private ack(seqs: number[]): void {
+    const port = this.port;
+    if (!port) return;
+    const bytes = seqs.map((id) => {
+      const b = encodeFrame({ type: "ack", seq: this.txSeq, body: { id, ok: true, of: "readings" } });
+      this.txSeq = (this.txSeq + 1) & 0xffff;
+      return b;
+    });
+    const all = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+    let at = 0;
+    for (const b of bytes) {
+      all.set(b, at);
+      at += b.length;
+    }
+    this.counters.acks += seqs.length;
+    port.write(all).catch(() => undefined); // port gone: the MCU re-sends after reconnect
   }
 
   private onFrame(frame: Frame, arrival: number, sink: SourceSink, out: SourceReading[]): void {
