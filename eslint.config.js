@@ -10,6 +10,14 @@ export default tseslint.config(
     },
   },
   {
+    // Product code never depends on test helpers (scripts/platform, the demo harness, may).
+    files: ["*/src/**/*.ts"],
+    ignores: ["test-support/**"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [{ group: ["@fieldline/test-support", "@fieldline/test-support/*"], message: "test helpers are for tests, benchmarks and scripts only" }] }],
+    },
+  },
+  {
     // CommonJS, as Node-RED loads nodes with require(); node.js `this` aliasing is its idiom.
     files: ["**/*.cjs", "node-red/nodes/**/*.js"],
     languageOptions: { sourceType: "commonjs" },

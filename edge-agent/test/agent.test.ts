@@ -97,8 +97,11 @@ describe("agent against a real broker", () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     const online = observer.seen.find((s) => s.kind === "state" && s.value.boot === agent.envelope.boot);
     expect(online?.value.status).toBe("online");
-    const res = await fetch(`http://127.0.0.1:${agent.httpPort}/metrics`);
-    const text = await res.text();
+    // The observer can see a message before the agent has handled its PUBACK: the outbox
+    // empties only then, so wait for it.
+    const metrics = () => fetch(`http://127.0.0.1:${agent.httpPort}/metrics`).then((r) => r.text());
+    let text = "";
+    await until(async () => /fieldline_edge_outbox_depth 0\b/.test((text = await metrics())), 5000, "outbox drained");
     expect(text).toMatch(/fieldline_edge_readings_in_total 50/);
     expect(text).toMatch(/fieldline_edge_outbox_depth 0/);
     const health = (await (await fetch(`http://127.0.0.1:${agent.httpPort}/healthz`)).json()) as { mqtt: string };

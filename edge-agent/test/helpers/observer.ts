@@ -53,6 +53,6 @@ export class Observer {
 }
 
 /** Polls `check` every 20 ms until it returns true or `ms` passes. */
-export function until(check: () => boolean, ms = 10_000, what = "condition"): Promise<void> {
+export function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
   return untilSupport(check, ms, what, 20);
 }
