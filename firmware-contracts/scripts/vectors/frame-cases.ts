@@ -158,6 +158,11 @@ export const frameCases: FrameCase[] = [
     description: "MCU to host: command failed",
     frame: { type: "ack", seq: 19, body: { id: "cmd-01HF8", ok: false, error: "busy" } },
   },
+  {
+    name: "ack-readings",
+    description: "host to MCU: readings frame seq 1234 is stored (reliable delivery)",
+    frame: { type: "ack", seq: 5, body: { id: 1234, ok: true, of: "readings" } },
+  },
 ];
 
 const ack = FRAME_TYPES.ack.code;
