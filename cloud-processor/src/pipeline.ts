@@ -111,27 +111,37 @@ export class Pipeline {
   /** Scores the finite readings (NaN for the others), then calls `done` with the scores. */
   private detect(site: string, msg: Telemetry, done: (scores: Float64Array | undefined) => void): void {
     const { detection, anomalies, alert } = this.p;
-    const idx: number[] = [];
-    for (let i = 0; i < msg.readings.length; i++) if (Number.isFinite(msg.readings[i]!.value)) idx.push(i);
-    const t = new Float64Array(idx.length);
-    const values = new Float64Array(idx.length);
-    const sensors = new Array<string>(idx.length);
-    for (let k = 0; k < idx.length; k++) {
-      const rd = msg.readings[idx[k]!]!;
+    const readings = msg.readings;
+    const n = readings.length;
+    let finite = 0;
+    for (let i = 0; i < n; i++) if (Number.isFinite(readings[i]!.value)) finite++;
+    // idx only when some readings are not finite (the common message has none).
+    const idx = finite === n ? undefined : new Int32Array(finite);
+    const t = new Float64Array(finite);
+    const values = new Float64Array(finite);
+    const sensors = new Array<string>(finite);
+    for (let i = 0, k = 0; i < n; i++) {
+      const rd = readings[i]!;
+      if (idx) {
+        if (!Number.isFinite(rd.value)) continue;
+        idx[k] = i;
+      }
       t[k] = rd.t;
       values[k] = rd.value;
-      sensors[k] = rd.sensor;
+      sensors[k++] = rd.sensor;
     }
     detection!.score({ device: msg.device, sensors, t, values }).then(
       (got) => {
-        const scores = new Float64Array(msg.readings.length).fill(NaN);
-        for (let k = 0; k < idx.length; k++) {
-          const i = idx[k]!;
-          const rd = msg.readings[i]!;
+        const scores = idx ? new Float64Array(n).fill(NaN) : got;
+        for (let k = 0; k < finite; k++) {
+          const i = idx ? idx[k]! : k;
           const score = got[k]!;
           scores[i] = score;
-          const s = anomalies?.observe(site, msg.device, rd.sensor, rd.t, rd.value, score);
-          if (s && alert) alert(s);
+          if (anomalies) {
+            const rd = readings[i]!;
+            const s = anomalies.observe(site, msg.device, rd.sensor, rd.t, rd.value, score);
+            if (s && alert) alert(s);
+          }
         }
         done(scores);
       },

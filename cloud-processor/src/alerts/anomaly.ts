@@ -27,6 +27,9 @@ export class AnomalyAlerts {
 
   /** Returns a signal when the series' condition starts, continues (score) or ends. */
   observe(site: string, device: string, sensor: string, t: number, value: number, score: number): AlertSignal | undefined {
+    // Hot path (every scored reading): below threshold with no open condition anywhere
+    // allocates nothing.
+    if (score < this.threshold && this.open.size === 0) return undefined;
     const k = device + "\u0000" + sensor;
     const rule = AnomalyAlerts.ruleFor(sensor);
     if (score >= this.threshold) {

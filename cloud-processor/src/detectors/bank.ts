@@ -20,6 +20,8 @@ const SEP = "\u0000";
 
 export class DetectorBank {
   private readonly series = new Map<string, Detector>();
+  /** device -> sensor -> detector: the per-reading lookup, without building a key string. */
+  private readonly byDevice = new Map<string, Map<string, Detector>>();
 
   constructor(
     private readonly factory: DetectorFactory,
@@ -32,13 +34,27 @@ export class DetectorBank {
   }
 
   score(device: string, sensor: string, t: number, value: number): number {
-    const key = device + SEP + sensor;
-    let d = this.series.get(key);
-    if (!d) {
-      d = this.factory.create();
-      this.series.set(key, d);
+    return this.detector(device, sensor).score(t, value);
+  }
+
+  /** The series' detector, created on first sight. */
+  detector(device: string, sensor: string): Detector {
+    let bySensor = this.byDevice.get(device);
+    if (!bySensor) {
+      bySensor = new Map();
+      this.byDevice.set(device, bySensor);
     }
-    return d.score(t, value);
+    let d = bySensor.get(sensor);
+    if (!d) {
+      const key = device + SEP + sensor;
+      d = this.series.get(key);
+      if (!d) {
+        d = this.factory.create();
+        this.series.set(key, d);
+      }
+      bySensor.set(sensor, d);
+    }
+    return d;
   }
 
   /** Loads the checkpoint if there is one; returns how many series were restored. */
@@ -65,6 +81,7 @@ export class DetectorBank {
     for (const [key, state] of Object.entries(file.series)) {
       try {
         this.series.set(key, this.factory.restore(state));
+        this.byDevice.clear();
         n++;
       } catch (err) {
         this.log.warn({ series: key.replace(SEP, "/"), err: (err as Error).message }, "detector state not restored");
