@@ -11,7 +11,9 @@ import { decodePayload, encodePayload, topics, type Telemetry } from "@fieldline
 import { pino } from "pino";
 import { AnomalyAlerts } from "../../cloud-processor/src/alerts/anomaly.ts";
 import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "../../cloud-processor/src/detection/index.ts";
+import type { Detection } from "../../cloud-processor/src/detectors/detection.ts";
 import { InlineDetection } from "../../cloud-processor/src/detectors/inline.ts";
+import { WorkerDetection } from "../../cloud-processor/src/detectors/worker.ts";
 import { DeadLetterStore } from "../../cloud-processor/src/ingest/dead-letter.ts";
 import { Deduper } from "../../cloud-processor/src/ingest/dedupe.ts";
 import { Metrics } from "../../cloud-processor/src/metrics.ts";
@@ -79,20 +81,28 @@ function result(stage: string, readings: number, m: { seconds: number; cpuSecond
 
 const log = pino({ level: "silent" });
 
-async function runPipeline(msgs: Message[], readingsPerMsg: number, detector: DetectorFactory | undefined, stage: string): Promise<StageResult> {
+/** Where detection runs: on the event loop in slices, or in the processor's worker thread. */
+type DetectMode = { kind: "inline"; factory: DetectorFactory } | { kind: "worker" };
+
+async function runPipeline(msgs: Message[], readingsPerMsg: number, detect: DetectMode | undefined, stage: string): Promise<StageResult> {
   const dir = await mkdtemp(join(tmpdir(), "fl-bench-"));
   const writer = new SinkWriter(new FileSink({ path: join(dir, "points.lp"), fsync: true }), { maxBatchPoints: 20_000, maxBufferedPoints: 1e9, retryInitialMs: 10, retryMaxMs: 100 }, log);
   const dead = new DeadLetterStore(join(dir, "dead.jsonl"));
   await writer.start();
   await dead.start();
+  const detPath = join(dir, "det.json");
+  const detection: Detection | undefined =
+    detect?.kind === "inline" ? new InlineDetection(detect.factory, detPath, log) : detect?.kind === "worker" ? new WorkerDetection(detPath, "silent") : undefined;
+  // Started outside the measurement (a worker thread's start-up is not per-reading cost).
+  await detection?.start();
   const p = new Pipeline({
     dedupe: new Deduper(),
     deadLetters: dead,
     write: (pts) => writer.enqueue(pts),
     metrics: new Metrics({ defaults: false }),
     log,
-    detection: detector ? new InlineDetection(detector, join(dir, "det.json"), log) : undefined,
-    anomalies: detector ? new AnomalyAlerts(ALERT_THRESHOLD, 60_000) : undefined,
+    detection,
+    anomalies: detection ? new AnomalyAlerts(ALERT_THRESHOLD, 60_000) : undefined,
     alert: () => {},
   });
   const m = await measureAsync(async () => {
@@ -100,6 +110,7 @@ async function runPipeline(msgs: Message[], readingsPerMsg: number, detector: De
     for (const m of msgs) pending.push(p.handle(m.topic, m.payload));
     await Promise.all(pending);
   });
+  await detection?.stop();
   await writer.stop();
   await dead.stop();
   await rm(dir, { recursive: true, force: true });
@@ -122,6 +133,8 @@ export async function throughput(opts: { devices: number; perDevice: number; rea
   });
   results.push(result("decode + validate + dedupe", n, dedupe));
   results.push(await runPipeline(msgs, opts.readings, undefined, "decode + validate + dedupe + file sink (fsync)"));
-  results.push(await runPipeline(msgs, opts.readings, defaultDetector, `... + detect (${defaultDetector.name})`));
+  results.push(await runPipeline(msgs, opts.readings, { kind: "inline", factory: defaultDetector }, `... + detect (${defaultDetector.name})`));
+  // CPU of both threads (process.cpuUsage counts the worker's too).
+  results.push(await runPipeline(msgs, opts.readings, { kind: "worker" }, `... + detect in the worker thread`));
   return results;
 }
