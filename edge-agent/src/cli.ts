@@ -5,7 +5,7 @@
  *   edge-agent config-doc            (Markdown table of every config field)
  */
 import { parseArgs } from "node:util";
-import { Agent } from "./agent/agent";
+import { Agent, type AgentDeps } from "./agent/agent";
 import { ConfigError, loadConfig } from "./config/load";
 import { configDoc } from "./config/doc";
 
@@ -73,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === "run") {
-    const agent = new Agent(loadConfig(file));
+    const agent = new Agent(loadConfig(file), killAfterStoredFrames(process.env.FIELDLINE_TEST_KILL_AFTER_STORED_FRAMES));
     const drainMs = Number(values["drain-ms"] ?? 5000);
     let stopping: Promise<void> | undefined;
     const stop = (signal: string) => {
@@ -109,3 +109,20 @@ main(process.argv.slice(2)).then(
     }
   },
 );
+
+/**
+ * Test hook: with FIELDLINE_TEST_KILL_AFTER_STORED_FRAMES=N the process SIGKILLs itself once
+ * N readings frames are in the outbox, before their ack is written (the window end-to-end
+ * tests need to hit on purpose).
+ */
+function killAfterStoredFrames(env: string | undefined): AgentDeps {
+  const n = Number(env);
+  if (!env || !Number.isInteger(n) || n < 1) return {};
+  let stored = 0;
+  return {
+    afterStore: (_input, seqs) => {
+      stored += seqs.length;
+      if (stored >= n) process.kill(process.pid, "SIGKILL");
+    },
+  };
+}

@@ -5,7 +5,10 @@
  * restarted on the same data dir. With `retransmit` (the MCU keeps readings frames until the
  * agent acks them after its outbox append) every reading arrives exactly once, counted per
  * (sensor, value) after dropping MQTT redeliveries by (boot, seq). Without it (an MCU that
- * ignores acks) the line still works, but what was on the line during a kill is gone.
+ * ignores acks) the line still works, but what was on the line during a kill is gone. A third
+ * run hits the narrowest window on purpose: the agent kills itself right after a frame's
+ * readings are in its outbox and before the ack is written (FIELDLINE_TEST_KILL_AFTER_STORED_FRAMES);
+ * the restarted agent must drop the re-sent frame (MCU boot id + stored seqs on disk).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -45,11 +48,17 @@ devices:
 class AgentProcess {
   proc: ChildProcess | undefined;
   log = "";
-  constructor(readonly config: string) {}
+  /** `env`: extra environment for the first start only. */
+  constructor(
+    readonly config: string,
+    private env: Record<string, string> = {},
+  ) {}
 
   async start(): Promise<void> {
     this.log = "";
-    const proc = spawn(process.execPath, ["--import", "tsx", AGENT_CLI, "run", "--config", this.config], { stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, ...this.env };
+    this.env = {};
+    const proc = spawn(process.execPath, ["--import", "tsx", AGENT_CLI, "run", "--config", this.config], { stdio: ["ignore", "pipe", "pipe"], env });
     this.proc = proc;
     proc.stdout!.on("data", (d: Buffer) => (this.log += d.toString()));
     proc.stderr!.on("data", (d: Buffer) => (this.log += d.toString()));
@@ -96,7 +105,8 @@ describe("kill -9 of the edge agent mid-stream", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function run(name: string, retransmit: boolean): Promise<Outcome> {
+  /** `selfKillAfter`: the agent kills itself once that many frames are stored, before acking them. */
+  async function run(name: string, retransmit: boolean, selfKillAfter?: number): Promise<Outcome> {
     const device = "pump-k0001";
     const linkDir = join(dir, name);
     const truth = new MemoryTruth();
@@ -104,7 +114,7 @@ describe("kill -9 of the edge agent mid-stream", () => {
     let frames = 0;
     let kills = 0;
     const restarts: Promise<void>[] = [];
-    const killAt = new Set([60, 150]);
+    const killAt = new Set(selfKillAfter === undefined ? [60, 150] : []);
     let r = { retransmits: 0, acked: 0, dropped: 0 };
     const transport = new (class extends SerialTransport {
       override async stop(): Promise<void> {
@@ -141,9 +151,16 @@ http: { listen: null }
 log: { level: info }
 `,
         );
-        agent = new AgentProcess(config);
+        agent = new AgentProcess(config, selfKillAfter === undefined ? {} : { FIELDLINE_TEST_KILL_AFTER_STORED_FRAMES: String(selfKillAfter) });
         agents.push(agent);
         await agent.start();
+        if (selfKillAfter !== undefined) {
+          const a = agent;
+          a.proc!.once("exit", (_code, signal) => {
+            if (signal === "SIGKILL") kills++;
+            restarts.push(a.start());
+          });
+        }
         expect(await transport.waitForReaders(20_000)).toEqual([]);
       },
       onFault: () => new Promise((r) => setTimeout(r, 20)),
@@ -195,6 +212,16 @@ log: { level: info }
     expect(o.kills).toBe(2);
     expect(o.retransmits).toBeGreaterThan(0);
     expect(o.dropped).toBe(0);
+  }, 120_000);
+
+  it("the agent dies after storing a frame and before acking it: the re-sent frame is not stored twice", async () => {
+    const o = await run("pump-self", true, 40);
+    console.log(`self-kill after the append, before the ack: ${JSON.stringify(o)}`);
+    expect(o.sent).toBe(5040);
+    expect(o.kills).toBe(1);
+    expect(o.lost).toBe(0);
+    expect(o.duplicates).toBe(0);
+    expect(o.retransmits).toBeGreaterThan(0);
   }, 120_000);
 
   it("an MCU that ignores acks still works, and loses what was on the line during the kills", async () => {

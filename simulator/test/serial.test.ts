@@ -75,7 +75,10 @@ describe("serial transport through real socat pty pairs", () => {
         const boots = truth.records.filter((r) => r.type === "boot" && r.device === device).map((r) => (r.type === "boot" ? r.t : 0));
         const hellos = end.frames.filter((f) => f.type === "hello");
         expect(hellos).toHaveLength(boots.length);
-        expect(hellos[0]!.body).toEqual({ firmware: "fw-2.1.0", sensors: [{ id: "temp", unit: "Cel", kind: "temperature" }, { id: "flow", unit: "L/min" }] });
+        expect(hellos[0]!.body).toEqual({ firmware: "fw-2.1.0", sensors: [{ id: "temp", unit: "Cel", kind: "temperature" }, { id: "flow", unit: "L/min" }], boot: expect.any(Number) });
+        // A new boot id at every boot.
+        const bootIds = hellos.map((h) => (h.type === "hello" ? h.body.boot : undefined));
+        expect(new Set(bootIds).size).toBe(boots.length);
         // Rebuild event time from the MCU's ms-since-boot, as an edge agent would.
         let bootIndex = -1;
         const got: string[] = [];

@@ -40,6 +40,8 @@ export interface AgentDeps {
   outbox?: Outbox;
   /** Least time between two `outbox-full` events (default 10 s). */
   fullReportMs?: number;
+  /** Passed to every input (InputDeps.afterStore): a test hook, absent in production. */
+  afterStore?: (input: string, seqs: readonly number[]) => void;
 }
 
 export class Agent {
@@ -153,7 +155,13 @@ export class Agent {
       this.deps.sources ??
       cfg.inputs.map((i) => {
         const entry = i as { type: string };
-        return inputRegistry[entry.type]!.create(i, { clock: this.clock, gpio: this.chip, logger });
+        return inputRegistry[entry.type]!.create(i, {
+          clock: this.clock,
+          gpio: this.chip,
+          logger,
+          stateDir: join(cfg.dataDir, "inputs"),
+          ...(this.deps.afterStore ? { afterStore: this.deps.afterStore } : {}),
+        });
       });
     for (const src of this.sources) await src.start(this.sink);
     this.tick = setInterval(() => this.safety?.advance(this.clock()), cfg.rules.tickMs);

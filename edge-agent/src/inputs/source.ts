@@ -57,4 +57,11 @@ export interface InputDeps {
   /** Needed only by the "gpio" input. */
   gpio?: GpioChip;
   logger?: Logger;
+  /** Directory for an input's small state files (the agent passes `<dataDir>/inputs`). */
+  stateDir?: string;
+  /**
+   * Called once readings frames are in the outbox (and their seqs on disk), right before they
+   * are acked. For tests that kill the agent in that window; absent in production.
+   */
+  afterStore?: (input: string, seqs: readonly number[]) => void;
 }

@@ -105,6 +105,11 @@ export const frameCases: FrameCase[] = [
     },
   },
   {
+    name: "hello-boot-id",
+    description: "a hello carrying the MCU boot id (optional; lets the host drop retransmits across host restarts)",
+    frame: { type: "hello", seq: 0, body: { firmware: "1.5.0", sensors: [{ id: "temp", unit: "Cel" }], boot: 2882400001 } },
+  },
+  {
     name: "hello-no-sensors",
     description: "a hello from firmware with no sensors yet",
     frame: { type: "hello", seq: 0, body: { firmware: "0.0.1-dev", sensors: [] } },

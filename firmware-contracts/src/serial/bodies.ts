@@ -63,6 +63,14 @@ export const helloBody = z.object({
   sensors: z.array(sensorInfo).max(MAX_HELLO_SENSORS),
   /** Board / hardware revision. */
   hardware: z.string().max(64).optional().describe("board / hardware revision"),
+  /**
+   * MCU boot id: new at every MCU boot (random 32-bit number or a boot counter), the same in
+   * every hello of that boot. Lets the host drop retransmits across its own restarts.
+   */
+  boot: z
+    .union([z.number().int().min(0).max(0xffffffff), z.string().min(1).max(64)])
+    .optional()
+    .describe("MCU boot id: new at every MCU boot, same in every hello of that boot"),
 });
 
 export const eventBody = z.object({

@@ -4,7 +4,7 @@
  * (garbage, CRC errors). Pure: the serial transport writes its output to a pty, tests
  * compare it byte for byte.
  */
-import { cobsDecode, cobsEncode, encodeFrame, type FrameInput } from "@fieldline/firmware-contracts";
+import { cobsDecode, cobsEncode, crc32, encodeFrame, type FrameInput } from "@fieldline/firmware-contracts";
 import type { SimDevice } from "../run/fleet";
 import type { OutboundBatch } from "./transport";
 
@@ -31,12 +31,17 @@ export class McuFramer {
     return bytes;
   }
 
-  /** A boot: hello (firmware, sensors with units) and a `boot` event; MCU time restarts at 0. */
+  /**
+   * A boot: hello (firmware, sensors with units, a boot id new at every boot) and a `boot`
+   * event; MCU time restarts at 0. The boot id is a CRC-32 of device id and boot time, so a
+   * run is reproducible.
+   */
   boot(t: number): Uint8Array[] {
     this.bootTime = t;
     this.seq = 0;
     const sensors = this.device.sensors.map((s) => ({ id: s.id, unit: s.unit ?? "1", ...(s.kind ? { kind: s.kind } : {}) }));
-    return [this.frame({ type: "hello", body: { firmware: this.device.firmware, sensors } }), this.frame({ type: "event", body: { type: "boot", t: 0 } })];
+    const boot = crc32(new TextEncoder().encode(`${this.device.id}/${t}`));
+    return [this.frame({ type: "hello", body: { firmware: this.device.firmware, sensors, boot } }), this.frame({ type: "event", body: { type: "boot", t: 0 } })];
   }
 
   /** One readings frame; a reading stamped before the boot (negative skew) goes without `t`. */

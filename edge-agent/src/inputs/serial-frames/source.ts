@@ -8,8 +8,12 @@
  * Reliable delivery (firmware-contracts README): every readings frame is acknowledged with
  * an `ack {id: seq, of: "readings"}` frame once its readings are in the outbox
  * (`sink.stored`); a frame whose seq was already taken since the last hello / seq 0 / port
- * open is a retransmit: its readings are dropped and it is acknowledged again.
+ * open is a retransmit: its readings are dropped and it is acknowledged again. When the
+ * MCU's hello carries a boot id, the seqs stored for that boot are also kept on disk
+ * (StoredSeqs, in `deps.stateDir`) before the ack, so a restarted agent (or a reopened port)
+ * keeps dropping retransmits until a hello with another boot id, or none, arrives.
  */
+import { join } from "node:path";
 import { encodeFrame, FrameDecoder, type Frame, type HelloBody } from "@fieldline/firmware-contracts";
 import { defaultInputId } from "../id";
 import type { InputDeps, ReadingSource, SourceReading, SourceSink } from "../source";
@@ -17,6 +21,7 @@ import { ReopeningPort } from "../serial/port";
 import { reportPortStatus } from "../serial/status";
 import type { SerialFramesConfig } from "./config";
 import { McuClock } from "./clock";
+import { StoredSeqs, type McuBootId } from "./stored-seqs";
 
 export interface SerialFramesCounters {
   frames: number;
@@ -54,6 +59,9 @@ export class SerialFramesSource implements ReadingSource {
   /** Readings seqs taken in the current MCU boot, oldest first (at most SEEN_SEQS). */
   private readonly seen = new Set<number>();
   private txSeq = 0;
+  /** Boot id from the last hello (or the state file, until a hello arrives). */
+  private mcuBoot: McuBootId | undefined;
+  private readonly stored: StoredSeqs;
 
   constructor(
     private readonly cfg: SerialFramesConfig,
@@ -61,6 +69,11 @@ export class SerialFramesSource implements ReadingSource {
   ) {
     this.id = defaultInputId(cfg);
     this.decoder = new FrameDecoder({ maxFrameBytes: cfg.maxFrameBytes });
+    this.stored = new StoredSeqs(
+      deps.stateDir ? join(deps.stateDir, `${this.id.replace(/[^A-Za-z0-9._-]/g, "_")}.seqs.json`) : undefined,
+    );
+    this.mcuBoot = this.stored.load()?.boot;
+    for (const seq of this.stored.seqsOf(this.mcuBoot)) this.remember(seq);
   }
 
   /** Units by sensor id, from the last hello frame. */
@@ -85,7 +98,9 @@ export class SerialFramesSource implements ReadingSource {
             this.decoder.reset();
             this.mcuClock.reset();
             this.lastSeq = undefined;
+            // Only what is known stored for the current MCU boot stays a retransmit.
             this.seen.clear();
+            for (const seq of this.stored.seqsOf(this.mcuBoot)) this.remember(seq);
             if (s.reopened) this.counters.reopens++;
           }
           if (s.kind !== "open")
@@ -108,6 +123,7 @@ export class SerialFramesSource implements ReadingSource {
     const arrival = this.deps.clock();
     const out: SourceReading[] = [];
     const acks: number[] = [];
+    const boots: (McuBootId | undefined)[] = [];
     for (const r of this.decoder.push(chunk)) {
       if (!r.ok) {
         this.reject(sink, r.error.reason, r.error.message);
@@ -115,11 +131,14 @@ export class SerialFramesSource implements ReadingSource {
       }
       this.counters.frames++;
       const f = r.frame;
-      if (f.seq === 0 || f.type === "hello") {
-        if (!(f.type === "readings" && this.seen.has(0))) this.seen.clear();
-      }
+      if (f.type === "hello") {
+        // The same boot id again: the MCU did not reboot, its unacked frames may still come.
+        if (f.body.boot === undefined || f.body.boot !== this.mcuBoot) this.seen.clear();
+        this.mcuBoot = f.body.boot;
+      } else if (f.seq === 0 && !(f.type === "readings" && this.seen.has(0))) this.seen.clear();
       if (f.type === "readings") {
         acks.push(f.seq);
+        boots.push(this.mcuBoot);
         if (this.seen.has(f.seq)) {
           this.counters.duplicates++;
           continue;
@@ -134,9 +153,31 @@ export class SerialFramesSource implements ReadingSource {
       sink.readings(out);
     }
     if (acks.length) {
-      const ack = () => this.ack(acks);
+      const ack = () => {
+        this.persist(acks, boots);
+        this.deps.afterStore?.(this.id, acks);
+        this.ack(acks);
+      };
       if (sink.stored) sink.stored(ack);
       else ack();
+    }
+  }
+
+  /** Stored seqs of MCUs that sent a boot id go to disk before the ack; a failed write only costs dedupe. */
+  private persist(seqs: number[], boots: (McuBootId | undefined)[]): void {
+    try {
+      for (let i = 0; i < seqs.length; ) {
+        const boot = boots[i];
+        let j = i;
+        while (j < seqs.length && boots[j] === boot) j++;
+        if (boot !== undefined) this.stored.add(boot, seqs.slice(i, j));
+        i = j;
+      }
+    } catch (err) {
+      if (!this.loggedReasons.has("stored-seqs")) {
+        this.loggedReasons.add("stored-seqs");
+        this.deps.logger?.warn({ input: this.id, err: String(err) }, "could not save stored readings seqs (logged once)");
+      }
     }
   }
 

@@ -1,0 +1,71 @@
+/**
+ * The readings seqs of one MCU boot whose readings are in the outbox, kept on disk so a
+ * restarted agent still drops (and re-acks) the retransmit of a frame it stored just before
+ * it died (firmware-contracts README, "Reliable delivery"; edge-agent README). One small
+ * JSON file per serial-frames input, `{boot, seqs}`, rewritten atomically (tmp + fsync +
+ * rename) after the outbox append and before the ack. Only MCUs that send a boot id in their
+ * hello are remembered: without one a restarted agent cannot tell a retransmit from the
+ * first frames of a new MCU boot.
+ */
+import { readJson, writeJsonAtomic } from "../../agent/state-file";
+
+export type McuBootId = number | string;
+
+/** Seqs kept on disk: far more than frames stored but not yet acked at any moment. */
+export const STORED_SEQS_WINDOW = 256;
+
+interface Saved {
+  boot: McuBootId;
+  seqs: number[];
+}
+
+export class StoredSeqs {
+  private boot: McuBootId | undefined;
+  /** Oldest first, at most `window`. */
+  private seqs: number[] = [];
+
+  constructor(
+    /** Absent: kept in memory only. */
+    private readonly file: string | undefined,
+    private readonly window = STORED_SEQS_WINDOW,
+  ) {}
+
+  /** The saved state, if the file holds a valid one (anything else reads as none). */
+  load(): Saved | undefined {
+    if (!this.file) return undefined;
+    const s = readJson<Partial<Saved>>(this.file);
+    if (!s || !isBootId(s.boot) || !Array.isArray(s.seqs)) return undefined;
+    const seqs = s.seqs.filter((x): x is number => Number.isInteger(x) && x >= 0 && x <= 0xffff);
+    this.boot = s.boot;
+    this.seqs = seqs.slice(-this.window);
+    return { boot: this.boot, seqs: [...this.seqs] };
+  }
+
+  /** The seqs stored for MCU boot `boot`, oldest first. */
+  seqsOf(boot: McuBootId | undefined): number[] {
+    return boot !== undefined && boot === this.boot ? [...this.seqs] : [];
+  }
+
+  /**
+   * These readings seqs of MCU boot `boot` are in the outbox: on disk when this returns
+   * (throws if the write fails). Another boot replaces the previous one's seqs.
+   */
+  add(boot: McuBootId, seqs: readonly number[]): void {
+    let changed = boot !== this.boot;
+    if (changed) {
+      this.boot = boot;
+      this.seqs = [];
+    }
+    for (const seq of seqs) {
+      if (this.seqs.includes(seq)) continue; // a retransmit acked again: nothing new
+      this.seqs.push(seq);
+      changed = true;
+    }
+    if (this.seqs.length > this.window) this.seqs.splice(0, this.seqs.length - this.window);
+    if (changed && this.file) writeJsonAtomic(this.file, { boot, seqs: this.seqs } satisfies Saved);
+  }
+}
+
+function isBootId(x: unknown): x is McuBootId {
+  return (typeof x === "number" && Number.isInteger(x) && x >= 0) || (typeof x === "string" && x.length > 0);
+}
