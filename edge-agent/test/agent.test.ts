@@ -203,7 +203,8 @@ http: { listen: null }
     await until(() => agent!.health().mqtt === "down");
     const t0 = Date.now();
     for (let i = 0; i < 10_000; i++) source.push({ sensor: "flow", t: t0 + i, value: i });
-    await new Promise((r) => setTimeout(r, 100));
+    // Appends are asynchronous: wait for them (a fixed pause was too short under load).
+    await until(() => agent!.outbox.stats().dropped > 0, 10_000, "oldest segments dropped");
     const s = agent.outbox.stats();
     expect(s.dropped).toBeGreaterThan(0);
     expect(s.bytes).toBeLessThanOrEqual(65536);
