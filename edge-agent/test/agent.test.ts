@@ -216,9 +216,16 @@ http: { listen: null }
     expect(data.records).toBeGreaterThan(0);
     // What survived arrives in order: the newest readings, no gaps after the first kept one.
     await until(() => agent!.outbox.stats().depth === 0, 10_000, "outbox drained");
+    // QoS 1 is at least once: a batch in flight when the broker went down comes again, so
+    // dedupe by (boot, seq) as the processor does.
+    const seen = new Set<string>();
     const values = observer
       .of("telemetry")
       .filter((m) => m.device === "full1")
+      .filter((m) => {
+        const key = `${String(m.boot)}/${String(m.seq)}`;
+        return seen.has(key) ? false : (seen.add(key), true);
+      })
       .flatMap((m) => (m.readings as { value: number }[]).map((r) => r.value));
     expect(values[values.length - 1]).toBe(9999);
     const first = values[0]!;
