@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitHttp } from "@fieldline/test-support";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
@@ -26,19 +27,7 @@ export async function startNodeRed(port: number): Promise<NodeRed> {
     stdio: "ignore",
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`node-red exited with ${proc.exitCode}`);
-    try {
-      const r = await fetch(`${url}/flows`);
-      await r.body?.cancel();
-      if (r.ok) break;
-    } catch {
-      // starting
-    }
-    if (Date.now() > deadline) throw new Error("node-red did not start");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitHttp(`${url}/flows`, proc, 30_000);
   return {
     pid: proc.pid!,
     url,

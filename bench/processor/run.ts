@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitHttp } from "@fieldline/test-support";
 import { decodePayload, encodePayload, topicFilter, topics, type Telemetry } from "@fieldline/firmware-contracts";
 import mqtt, { type MqttClient } from "mqtt";
 import { freePort, influxQuery, startBroker, startInfluxV1 } from "../../cloud-processor/test/helpers/servers.ts";
@@ -73,19 +74,7 @@ async function startProcessor(opts: { site: string; db: string; influx: string; 
   });
   if (priority !== undefined) setPriority(proc.pid!, priority);
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`processor exited with ${proc.exitCode}`);
-    try {
-      const r = await fetch(`${url}/healthz`);
-      await r.body?.cancel();
-      if (r.ok) break;
-    } catch {
-      // starting
-    }
-    if (Date.now() > deadline) throw new Error("processor did not become healthy");
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitHttp(`${url}/healthz`, proc, 30_000);
   return {
     pid: proc.pid!,
     url,
