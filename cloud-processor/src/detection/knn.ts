@@ -19,15 +19,17 @@
  * as soon as its partial sum exceeds it (floating-point addition of non-negative terms never
  * decreases, so a partial sum is a true lower bound of the full one). The averaged values
  * live in a mirrored buffer (each value stored twice, `cap` apart) so a lag vector is read
- * without wrap-around checks. See cloud-processor/docs/detection.md, "Cost".
+ * without wrap-around checks. The sweep over every reference, the bulk of the cost, is a
+ * WebAssembly SIMD kernel (wasm/search.wat) doing the same double operations two at a time
+ * and the same exact search of the references that pass; the arrays it reads live in its
+ * memory (wasm/arena.ts). See cloud-processor/docs/detection.md, "Cost".
  */
 import { Ring, type RingState } from "./ring.ts";
+import { arenaFor, type Arena } from "./wasm/arena.ts";
 
 /** Incremental updates of a lag distance between two exact recomputations. */
 const RECOMPUTE = 128;
 
-/** Scratch for the lag slots that pass the filter (one search runs at a time). */
-let hits = new Int32Array(4096);
 
 export interface KnnParams {
   dim: number;
@@ -59,7 +61,7 @@ export interface KnnEvidence {
 export class KnnScale {
   private readonly raw: Ring;
   /** Averaged values, mirrored: buf[i] === buf[i + cap]; the newest is at head (and head + cap). */
-  private readonly buf: Float64Array;
+  private buf!: Float64Array;
   private readonly cap: number;
   private head = 0;
   private size = 0;
@@ -68,13 +70,14 @@ export class KnnScale {
   private pending = Number.NaN;
   private readonly span: number;
   private readonly n: number;
-  /** The n best squared distances, ascending, their ages and what followed them. */
-  private readonly best: Float64Array;
-  private readonly age: Int32Array;
-  private readonly next: Float64Array;
+  /** The n best squared distances, ascending, their ages and what followed them (arena views). */
+  private best!: Float64Array;
+  private age!: Int32Array;
+  private next!: Float64Array;
   /** Ages of the previous point's n best (speed only: never changes the result). */
   private readonly seeds: Int32Array;
-  private readonly query: Float64Array;
+  /** The newest lag vector, newest value first (arena view). */
+  private query!: Float64Array;
   /** Search scratch: n-th best squared distance and its age (-1 = empty), newest position. */
   private worst = Infinity;
   private worstAge = -1;
@@ -83,9 +86,14 @@ export class KnnScale {
   private tick = 0;
   /** Approximate squared distance per phase (tick % step) and lag slot j (age span + j * stride). */
   private readonly lags: number;
-  private readonly acc: Float64Array;
-  /** Views of `acc`, one per phase. */
-  private readonly phases: Float64Array[];
+  private acc!: Float64Array;
+  /** Where `buf` and `acc` live: byte offsets in the arena, and its generation they were viewed at. */
+  private readonly arena: Arena;
+  private readonly bufPtr: number;
+  private readonly accPtr: number;
+  /** best, next, query (doubles) then age (int32s). */
+  private readonly smallPtr: number;
+  private gen = -1;
   /** Per phase: tick of the last update, last lag slot updated, updates since the exact recompute. */
   private readonly accTick: Float64Array;
   private readonly accLast: Int32Array;
@@ -98,9 +106,15 @@ export class KnnScale {
     s?: KnnState,
   ) {
     this.span = p.dim * p.step;
-    this.n = Math.max(p.k, p.predictK);
     this.cap = p.ref + 2 * this.span;
-    this.buf = new Float64Array(2 * this.cap);
+    this.lags = Math.floor((this.cap - 2 * this.span) / p.stride) + 1;
+    this.n = Math.max(p.k, p.predictK);
+    const small = 8 * (2 * this.n + p.dim) + 4 * this.n;
+    this.arena = arenaFor(2 * this.cap * 8 + p.step * this.lags * 8 + small);
+    this.bufPtr = this.arena.alloc(2 * this.cap * 8, this);
+    this.accPtr = this.arena.alloc(p.step * this.lags * 8, this);
+    this.smallPtr = this.arena.alloc(small, this);
+    this.view();
     this.raw = s ? Ring.restore(s.raw) : new Ring(p.step);
     if (s) {
       if (s.smooth.cap !== this.cap) throw new Error(`k-NN state has ${s.smooth.cap} averaged values, expected ${this.cap}`);
@@ -109,17 +123,24 @@ export class KnnScale {
       this.max = s.max ?? -Infinity;
       this.pending = s.pending ?? Number.NaN;
     }
-    this.best = new Float64Array(this.n);
-    this.age = new Int32Array(this.n);
-    this.next = new Float64Array(this.n);
     this.seeds = new Int32Array(this.n).fill(-1);
-    this.query = new Float64Array(p.dim);
-    this.lags = Math.floor((this.cap - 2 * this.span) / p.stride) + 1;
-    this.acc = new Float64Array(p.step * this.lags);
     this.accTick = new Float64Array(p.step).fill(-Infinity);
     this.accLast = new Int32Array(p.step);
     this.accRuns = new Int32Array(p.step);
-    this.phases = Array.from({ length: p.step }, (_, i) => this.acc.subarray(i * this.lags, (i + 1) * this.lags));
+  }
+
+  /** (Re)builds the views of the arena's memory (after it grew, the old ones are detached). */
+  private view(): void {
+    const a = this.arena;
+    if (this.gen === a.generation) return;
+    this.buf = new Float64Array(a.buffer, this.bufPtr, 2 * this.cap);
+    this.acc = new Float64Array(a.buffer, this.accPtr, this.p.step * this.lags);
+    const n = this.n;
+    this.best = new Float64Array(a.buffer, this.smallPtr, n);
+    this.next = new Float64Array(a.buffer, this.smallPtr + 8 * n, n);
+    this.query = new Float64Array(a.buffer, this.smallPtr + 16 * n, this.p.dim);
+    this.age = new Int32Array(a.buffer, this.smallPtr + 8 * (2 * n + this.p.dim), n);
+    this.gen = a.generation;
   }
 
   private push(v: number): void {
@@ -139,6 +160,7 @@ export class KnnScale {
 
   /** Adds a value; returns the novelty (NaN while warming up) and sets `error`. */
   step(x: number): number {
+    this.view();
     const raw = this.raw;
     raw.push(x);
     let sum = 0;
@@ -187,7 +209,9 @@ export class KnnScale {
     // pushes ago (one term in, one term out), an approximation that drifts by rounding only;
     // all lags are recomputed exactly every RECOMPUTE updates (and after a restore). A
     // reference whose approximate distance is within `tol` of the n-th best (orders of
-    // magnitude more than any rounding drift) gets its exact distance, summed as before.
+    // magnitude more than any rounding drift) gets its exact distance, summed as before. The
+    // kernel does both for lags 0..jinc; the lags beyond (new, or all after a restore) are
+    // measured exactly here.
     const phase = this.tick % step;
     const acc = this.acc;
     const off = phase * this.lags;
@@ -197,7 +221,12 @@ export class KnnScale {
     // Incremental for lags seen last time whose leaving value is still in the buffer.
     const jinc = exactAll ? -1 : Math.min(this.accLast[phase]!, Math.floor((this.size - 1 - 2 * span) / stride));
     const tol = 1e-9 * scale;
-    this.sweep(this.phases[phase]!, jinc, base, tol);
+    const bp = this.bufPtr;
+    const sp = this.smallPtr;
+    this.arena.search(this.accPtr + off * 8, jinc + 1, bp + (base - span) * 8, span * 8, stride * 8, buf[base]!, buf[base - span]!, tol,
+      bp + base * 8, sp + 16 * n, dim, step * 8, sp, sp + 8 * (2 * n + dim), sp + 8 * n, n, span, stride);
+    this.worst = this.best[n - 1]!;
+    this.worstAge = this.age[n - 1]!;
     for (let j = jinc + 1, pos = base - span - j * stride; j <= jmax; j++, pos -= stride) {
       const d = this.distance(pos, Infinity);
       acc[off + j] = d;
@@ -217,39 +246,6 @@ export class KnnScale {
       this.pending = pred / predictK;
     }
     return dist / k / range / Math.sqrt(dim);
-  }
-
-  /**
-   * Updates the running distances of lags 0..jinc (slots of `acc`) and offers the references
-   * whose running distance is within `tol` of the n-th best to the exact search.
-   */
-  private sweep(acc: Float64Array, jinc: number, base: number, tol: number): void {
-    const { span, buf } = this;
-    const stride = this.p.stride;
-    const newest = buf[base]!;
-    const leaving = buf[base - span]!;
-    const lim = this.worst + tol;
-    if (hits.length <= jinc) hits = new Int32Array(2 * jinc + 2);
-    const found = hits;
-    let h = 0;
-    for (let j = 0, pos = base - span; j <= jinc; j++, pos -= stride) {
-      const e1 = newest - buf[pos]!;
-      const e2 = leaving - buf[pos - span]!;
-      const a = acc[j]! + e1 * e1 - e2 * e2;
-      acc[j] = a;
-      if (a <= lim) found[h++] = j;
-    }
-    // The bound only tightens while these are offered, so checking against the current
-    // n-th best (not `lim`) keeps exactly the same references.
-    for (let u = 0; u < h; u++) {
-      const j = found[u]!;
-      if (!(acc[j]! <= this.worst + tol)) continue;
-      // Once the n best are exact repeats (distance 0), a reference older than the n-th
-      // best can at most tie with it, and ties go to the more recent one.
-      const s = span + j * stride;
-      if (this.worst === 0 && s > this.worstAge) continue;
-      this.consider(s, this.distance(base - s, this.worst));
-    }
   }
 
   /**
