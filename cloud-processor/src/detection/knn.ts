@@ -209,11 +209,9 @@ export class KnnScale {
     // pushes ago (one term in, one term out), an approximation that drifts by rounding only;
     // all lags are recomputed exactly every RECOMPUTE updates (and after a restore). A
     // reference whose approximate distance is within `tol` of the n-th best (orders of
-    // magnitude more than any rounding drift) gets its exact distance, summed as before. The
-    // kernel does both for lags 0..jinc; the lags beyond (new, or all after a restore) are
-    // measured exactly here.
+    // magnitude more than any rounding drift) gets its exact distance, summed as before. Lags
+    // beyond jinc (new ones, or all of them) are measured exactly. The kernel does all of it.
     const phase = this.tick % step;
-    const acc = this.acc;
     const off = phase * this.lags;
     const jmax = ((last - span) / stride) | 0;
     const scale = dim * range * range;
@@ -224,14 +222,9 @@ export class KnnScale {
     const bp = this.bufPtr;
     const sp = this.smallPtr;
     this.arena.search(this.accPtr + off * 8, jinc + 1, bp + (base - span) * 8, span * 8, stride * 8, buf[base]!, buf[base - span]!, tol,
-      bp + base * 8, sp + 16 * n, dim, step * 8, sp, sp + 8 * (2 * n + dim), sp + 8 * n, n, span, stride);
+      bp + base * 8, sp + 16 * n, dim, step * 8, sp, sp + 8 * (2 * n + dim), sp + 8 * n, n, span, stride, jmax + 1);
     this.worst = this.best[n - 1]!;
     this.worstAge = this.age[n - 1]!;
-    for (let j = jinc + 1, pos = base - span - j * stride; j <= jmax; j++, pos -= stride) {
-      const d = this.distance(pos, Infinity);
-      acc[off + j] = d;
-      this.consider(span + j * stride, d);
-    }
     this.accTick[phase] = this.tick;
     this.accLast[phase] = jmax;
     this.accRuns[phase] = exactAll ? 0 : this.accRuns[phase]! + 1;

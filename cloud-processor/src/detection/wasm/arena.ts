@@ -39,6 +39,7 @@ export type SearchKernel = (
   n: number,
   span: number,
   stride: number,
+  total: number,
 ) => void;
 
 let compiled: WebAssembly.Module | undefined;

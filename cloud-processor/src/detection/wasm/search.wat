@@ -4,7 +4,9 @@
 ;; For lag slots j = 0 .. count-1, with x(j) = buf[p - j*stride] and y(j) = buf[p - j*stride - span]:
 ;;   acc[j] = (acc[j] + (newest - x(j))^2) - (leaving - y(j))^2
 ;; Each lane does the same IEEE double operations in the same order as the scalar code
-;; (WebAssembly never fuses a multiply and an add), so acc is bit-identical to it.
+;; (WebAssembly never fuses a multiply and an add), so acc is bit-identical to it. Slots
+;; count .. total-1 (new ones, or all of them every so often against drift) get their exact
+;; squared distance instead.
 ;;
 ;; A slot whose new acc[j] is within tol of the n-th best distance so far (best[n-1]) is
 ;; measured exactly at once: its reference is at age s = span + j*stride, its squared distance
@@ -26,7 +28,7 @@
         (param $newest f64) (param $leaving f64) (param $tol f64)
         (param $base i32) (param $query i32) (param $dim i32) (param $stepB i32)
         (param $best i32) (param $age i32) (param $next i32) (param $n i32)
-        (param $span i32) (param $stride i32)
+        (param $span i32) (param $stride i32) (param $total i32)
         (local $j i32) (local $q i32) (local $r i32) (local $at i32) (local $k i32) (local $g i32)
         (local $i i32) (local $s i32) (local $ref i32) (local $last i32) (local $worstAge i32)
         (local $a v128) (local $b v128) (local $x v128) (local $y v128) (local $vn v128) (local $vl v128) (local $vlim v128)
@@ -44,9 +46,10 @@
     (block $swept
       (loop $groups
         ;; $g: slots in this group, 4 while four are left, then one at a time.
-        (br_if $swept (i32.ge_s (local.get $j) (local.get $count)))
+        (br_if $swept (i32.ge_s (local.get $j) (local.get $total)))
         (local.set $g (i32.const 4))
         (block $check
+          (block $exact
           (block $scalar
             (loop $quads
               (br_if $scalar (i32.gt_s (i32.add (local.get $j) (i32.const 4)) (local.get $count)))
@@ -90,10 +93,24 @@
               (br $quads)))
           ;; fewer than four left: one slot, the same operations in one lane.
           (local.set $g (i32.const 1))
+          (br_if $exact (i32.ge_s (local.get $j) (local.get $count)))
           (local.set $e (f64.sub (local.get $newest) (f64.load (local.get $q))))
           (local.set $v (f64.add (f64.load (local.get $at)) (f64.mul (local.get $e) (local.get $e))))
           (local.set $e (f64.sub (local.get $leaving) (f64.load (local.get $r))))
-          (f64.store (local.get $at) (f64.sub (local.get $v) (f64.mul (local.get $e) (local.get $e)))))
+          (f64.store (local.get $at) (f64.sub (local.get $v) (f64.mul (local.get $e) (local.get $e))))
+          (br $check))
+          ;; past count: the exact squared distance, summed term by term from the newest.
+          (local.set $ref (i32.sub (local.get $base) (i32.shl (i32.add (local.get $span) (i32.mul (local.get $j) (local.get $stride))) (i32.const 3))))
+          (local.set $d (f64.const 0))
+          (local.set $i (i32.const 0))
+          (loop $all
+            (local.set $e (f64.sub
+              (f64.load (i32.add (local.get $query) (i32.shl (local.get $i) (i32.const 3))))
+              (f64.load (i32.sub (local.get $ref) (i32.mul (local.get $i) (local.get $stepB))))))
+            (local.set $d (f64.add (local.get $d) (f64.mul (local.get $e) (local.get $e))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br_if $all (i32.lt_s (local.get $i) (local.get $dim))))
+          (f64.store (local.get $at) (local.get $d)))
 
         ;; slots j .. j+g-1 (already stored in acc): measure those within tol of the n-th best.
         (local.set $k (i32.const 0))
