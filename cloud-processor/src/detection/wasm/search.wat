@@ -171,6 +171,11 @@
             (local.set $vlim (f64x2.splat (f64.add (local.get $worst) (local.get $tol)))))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br_if $lanes (i32.lt_s (local.get $k) (local.get $g))))
+        ;; Ages only grow from here: once the n best are exact repeats older than none of the
+        ;; slots left, no slot can enter, so the vector test stops calling for this check.
+        (if (i32.and (f64.eq (local.get $worst) (f64.const 0))
+              (i32.gt_s (i32.add (local.get $span) (i32.mul (i32.add (local.get $j) (local.get $g)) (local.get $stride))) (local.get $worstAge)))
+          (then (local.set $vlim (f64x2.splat (f64.const -inf)))))
         (local.set $j (i32.add (local.get $j) (local.get $g)))
         (local.set $q (i32.sub (local.get $q) (i32.mul (local.get $strideB) (local.get $g))))
         (local.set $r (i32.sub (local.get $r) (i32.mul (local.get $strideB) (local.get $g))))
