@@ -5,17 +5,18 @@
  * durable (points written, or the bad payload kept in the dead-letter store); the MQTT
  * session acknowledges the message then. A bad message never throws out of here.
  */
-import { decodePayload, parseTopic, type Telemetry } from "@fieldline/firmware-contracts";
+import { parseTopic, type Telemetry } from "@fieldline/firmware-contracts";
 import type { Logger } from "pino";
 import type { AlertSignal } from "./alerts/signal.ts";
 import type { AnomalyAlerts } from "./alerts/anomaly.ts";
 import type { Detection } from "./detectors/detection.ts";
 import type { DeadLetterStore } from "./ingest/dead-letter.ts";
 import type { Deduper } from "./ingest/dedupe.ts";
+import { decodeTelemetry } from "./ingest/telemetry.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RulesService } from "./rules-service.ts";
-import { formatFloat, seriesKey } from "./sinks/line-protocol.ts";
 import type { LineBatch } from "./sinks/sink.ts";
+import { TelemetryLines } from "./sinks/telemetry-lines.ts";
 
 export interface PipelineParts {
   dedupe: Deduper;
@@ -33,14 +34,12 @@ export interface PipelineParts {
   deviceSeen?: (site: string, device: string) => void;
 }
 
-const FAULT_CODE = (v: number) => (Number.isNaN(v) ? 1 : v > 0 ? 2 : 3);
 
 export class Pipeline {
   private readonly lastLogged = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
   private readonly sites = new Map<string, string>();
-  /** `site/device` -> sensor -> line-protocol series key. */
-  private readonly seriesKeys = new Map<string, Map<string, string>>();
+  private readonly points = new TelemetryLines();
 
   constructor(private readonly p: PipelineParts) {}
 
@@ -53,7 +52,7 @@ export class Pipeline {
     const { metrics } = this.p;
     const addr = parseTopic(topic);
     if (!addr || addr.kind !== "telemetry") return this.reject(topic, payload, "topic", `not a telemetry topic: ${topic}`);
-    const r = decodePayload("telemetry", payload);
+    const r = decodeTelemetry(payload);
     if (!r.ok) return this.reject(topic, payload, r.error.reason, r.error.message);
     const msg = r.value;
     if (msg.device !== addr.device) {
@@ -88,9 +87,9 @@ export class Pipeline {
     }
     metrics.messages.inc({ result: "ok" });
     this.rules(addr.site, msg);
-    if (!this.p.detection) return this.p.write(this.lines(addr.site, msg, undefined));
+    if (!this.p.detection) return this.p.write(this.points.lines(addr.site, msg, undefined));
     return new Promise<void>((resolve, reject) => {
-      this.detect(addr.site, msg, (scores) => this.p.write(this.lines(addr.site, msg, scores)).then(resolve, reject));
+      this.detect(addr.site, msg, (scores) => this.p.write(this.points.lines(addr.site, msg, scores)).then(resolve, reject));
     });
   }
 
@@ -151,46 +150,6 @@ export class Pipeline {
         done(undefined);
       },
     );
-  }
-
-  /**
-   * The message's points as line protocol: measurement `telemetry`, tags device/sensor/site,
-   * fields value (or fault for NaN/Inf), score, q; ms timestamp.
-   */
-  private lines(site: string, msg: Telemetry, scores: Float64Array | undefined): LineBatch {
-    const keys = this.seriesOf(site, msg.device);
-    let out = "";
-    for (let i = 0; i < msg.readings.length; i++) {
-      const rd = msg.readings[i]!;
-      let series = keys.get(rd.sensor);
-      if (series === undefined) {
-        series = seriesKey("telemetry", { device: msg.device, sensor: rd.sensor, site });
-        keys.set(rd.sensor, series);
-      }
-      out += series;
-      if (Number.isFinite(rd.value)) {
-        out += " value=" + formatFloat(rd.value);
-        const sc = scores?.[i];
-        if (sc !== undefined && Number.isFinite(sc)) out += ",score=" + formatFloat(sc);
-      } else {
-        out += " fault=" + FAULT_CODE(rd.value);
-      }
-      if (rd.q !== undefined) out += ",q=" + rd.q;
-      out += " " + rd.t + "\n";
-    }
-    return { lines: out, points: msg.readings.length };
-  }
-
-  /** The line-protocol series keys of one (site, device), by sensor. */
-  private seriesOf(site: string, device: string): Map<string, string> {
-    const k = site + "/" + device;
-    let bySensor = this.seriesKeys.get(k);
-    if (!bySensor) {
-      if (this.seriesKeys.size >= 100_000) this.seriesKeys.clear();
-      bySensor = new Map();
-      this.seriesKeys.set(k, bySensor);
-    }
-    return bySensor;
   }
 
   private reject(topic: string, payload: Uint8Array, reason: string, message: string): Promise<void> {

@@ -1,0 +1,99 @@
+/**
+ * Builds line protocol in a reusable byte buffer, for producers that write many points
+ * (the pipeline): no string per piece, one flat string per message at the end. It writes
+ * exactly what `toLine` (line-protocol.ts) writes for the same point; the pieces are
+ * ASCII except a series key, which goes in as UTF-8 bytes (see `seriesBytes`).
+ */
+import { formatFloat } from "./line-protocol.ts";
+
+const ZERO = 48;
+const MINUS = 45;
+
+export class LineWriter {
+  private buf: Buffer;
+  private n = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Makes room for `bytes` more (call before each line with an upper bound for it). */
+  reserve(bytes: number): void {
+    if (this.n + bytes <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + bytes));
+    this.buf.copy(next, 0, 0, this.n);
+    this.buf = next;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.buf.set(b, this.n);
+    this.n += b.length;
+  }
+
+  /** ASCII text (a literal such as " value="): one byte per character. */
+  ascii(s: string): void {
+    const buf = this.buf;
+    let n = this.n;
+    for (let i = 0; i < s.length; i++) buf[n++] = s.charCodeAt(i);
+    this.n = n;
+  }
+
+  byte(c: number): void {
+    this.buf[this.n++] = c;
+  }
+
+  /** A safe integer in decimal, as String(v) writes it (-0 as "0"). */
+  int(v: number): void {
+    const buf = this.buf;
+    if (v < 0) {
+      buf[this.n++] = MINUS;
+      v = -v;
+    }
+    // Up to 16 digits: split in two halves below 1e8 so the digit loop stays in int32.
+    if (v < 1e8) {
+      this.small(v, 0);
+      return;
+    }
+    // Exact: the quotient closest below an integer k is k - 1e-8 (v = k * 1e8 - 1), and
+    // doubles below 2^53 / 1e8 are at most 1.5e-8 apart, so it never rounds up to k.
+    const hi = Math.floor(v / 1e8);
+    const lo = v - hi * 1e8;
+    this.small(hi, 0);
+    this.small(lo, 8);
+  }
+
+  /** 0 <= v < 1e8, left-padded with zeros to `width` digits. */
+  private small(v: number, width: number): void {
+    const buf = this.buf;
+    let digits = 1;
+    for (let p = 10; p <= v && digits < 8; p *= 10) digits++;
+    if (digits < width) digits = width;
+    let i = this.n + digits;
+    this.n = i;
+    let x = v | 0;
+    do {
+      const q = (x / 10) | 0;
+      buf[--i] = ZERO + x - q * 10;
+      x = q;
+      digits--;
+    } while (digits > 0);
+  }
+
+  /** A finite float field value, exactly as `formatFloat` writes it. */
+  float(v: number): void {
+    if (Number.isSafeInteger(v)) this.int(v);
+    else this.ascii(formatFloat(v));
+  }
+
+  /** Everything written since the last `take`, as one flat string; the buffer is reused. */
+  take(): string {
+    const s = this.buf.toString("utf8", 0, this.n);
+    this.n = 0;
+    return s;
+  }
+}
+
+/** A series key (seriesKey's output) as the bytes LineWriter.bytes takes. */
+export function seriesBytes(series: string): Uint8Array {
+  return Buffer.from(series, "utf8");
+}
