@@ -14,6 +14,7 @@ import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "../../cl
 import type { Detection } from "../../cloud-processor/src/detectors/detection.ts";
 import { InlineDetection } from "../../cloud-processor/src/detectors/inline.ts";
 import { WorkerDetection } from "../../cloud-processor/src/detectors/worker.ts";
+import { parseConfig } from "../../cloud-processor/src/config.ts";
 import { DeadLetterStore } from "../../cloud-processor/src/ingest/dead-letter.ts";
 import { Deduper } from "../../cloud-processor/src/ingest/dedupe.ts";
 import { Metrics } from "../../cloud-processor/src/metrics.ts";
@@ -81,10 +82,13 @@ function result(stage: string, readings: number, m: { seconds: number; cpuSecond
 
 const log = pino({ level: "silent" });
 
+/** The processor's default bound on messages handled and not yet acknowledged (mqtt.maxInflight). */
+const MAX_INFLIGHT = parseConfig({}).mqtt.maxInflight;
+
 /** Where detection runs: on the event loop in slices, or in the processor's worker thread. */
 type DetectMode = { kind: "inline"; factory: DetectorFactory } | { kind: "worker" };
 
-async function runPipeline(msgs: Message[], readingsPerMsg: number, detect: DetectMode | undefined, stage: string): Promise<StageResult> {
+async function runPipeline(msgs: Message[], readingsPerMsg: number, detect: DetectMode | undefined, stage: string, inflight: number): Promise<StageResult> {
   const dir = await mkdtemp(join(tmpdir(), "fl-bench-"));
   const writer = new SinkWriter(new FileSink({ path: join(dir, "points.lp"), fsync: true }), { maxBatchPoints: 20_000, maxBufferedPoints: 1e9, retryInitialMs: 10, retryMaxMs: 100 }, log);
   const dead = new DeadLetterStore(join(dir, "dead.jsonl"));
@@ -105,11 +109,23 @@ async function runPipeline(msgs: Message[], readingsPerMsg: number, detect: Dete
     anomalies: detection ? new AnomalyAlerts(ALERT_THRESHOLD, 60_000) : undefined,
     alert: () => {},
   });
-  const m = await measureAsync(async () => {
-    const pending: Promise<void>[] = [];
-    for (const m of msgs) pending.push(p.handle(m.topic, m.payload));
-    await Promise.all(pending);
-  });
+  // Fed as the MQTT session feeds it: at most `inflight` messages handled and not yet
+  // acknowledged (the processor's mqtt.maxInflight), the next one as soon as one completes.
+  const m = await measureAsync(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        let next = 0;
+        let done = 0;
+        const feed = (): void => {
+          const msg = msgs[next++]!;
+          p.handle(msg.topic, msg.payload).then(() => {
+            if (++done === msgs.length) resolve();
+            else if (next < msgs.length) feed();
+          }, reject);
+        };
+        while (next < Math.min(inflight, msgs.length)) feed();
+      }),
+  );
   await detection?.stop();
   await writer.stop();
   await dead.stop();
@@ -117,7 +133,8 @@ async function runPipeline(msgs: Message[], readingsPerMsg: number, detect: Dete
   return result(stage, msgs.length * readingsPerMsg, m);
 }
 
-export async function throughput(opts: { devices: number; perDevice: number; readings: number }): Promise<StageResult[]> {
+export async function throughput(opts: { devices: number; perDevice: number; readings: number; inflight?: number }): Promise<StageResult[]> {
+  const inflight = opts.inflight ?? MAX_INFLIGHT;
   const msgs = makeMessages(opts.devices, opts.perDevice, opts.readings);
   const n = msgs.length * opts.readings;
   const results: StageResult[] = [];
@@ -132,9 +149,9 @@ export async function throughput(opts: { devices: number; perDevice: number; rea
     }
   });
   results.push(result("decode + validate + dedupe", n, dedupe));
-  results.push(await runPipeline(msgs, opts.readings, undefined, "decode + validate + dedupe + file sink (fsync)"));
-  results.push(await runPipeline(msgs, opts.readings, { kind: "inline", factory: defaultDetector }, `... + detect (${defaultDetector.name})`));
+  results.push(await runPipeline(msgs, opts.readings, undefined, "decode + validate + dedupe + file sink (fsync)", inflight));
+  results.push(await runPipeline(msgs, opts.readings, { kind: "inline", factory: defaultDetector }, `... + detect (${defaultDetector.name})`, inflight));
   // CPU of both threads (process.cpuUsage counts the worker's too).
-  results.push(await runPipeline(msgs, opts.readings, { kind: "worker" }, `... + detect in the worker thread`));
+  results.push(await runPipeline(msgs, opts.readings, { kind: "worker" }, `... + detect in the worker thread`, inflight));
   return results;
 }

@@ -12,6 +12,7 @@
  * - One memory holds at most MAX_BYTES; past it a new instance (a new arena) is started, so
  *   the number of series is bounded by the machine, not by one 32-bit memory.
  */
+import "./webassembly.ts";
 import { SEARCH_WASM } from "./search-wasm.ts";
 
 const PAGE = 65536;
