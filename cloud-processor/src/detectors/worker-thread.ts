@@ -21,7 +21,8 @@ async function handle(req: Request): Promise<Response> {
   switch (req.op) {
     case "score": {
       const scores = new Float64Array(req.values.length);
-      for (let i = 0; i < scores.length; i++) scores[i] = bank.score(req.device, req.sensors[i]!, req.t[i]!, req.values[i]!);
+      const { names, sensor } = req;
+      for (let i = 0; i < scores.length; i++) scores[i] = bank.score(req.device, names[sensor[i]!]!, req.t[i]!, req.values[i]!);
       return { op: "score", id: req.id, scores, series: bank.size };
     }
     case "load":

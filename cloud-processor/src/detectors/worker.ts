@@ -6,8 +6,21 @@
 import { Worker } from "node:worker_threads";
 import type { Detection, ScoreBatch } from "./detection.ts";
 
+/**
+ * A batch as it crosses to the worker: each reading's sensor as an index into the message's
+ * distinct sensor names (a message holds a few sensors many times; cloning one short array
+ * and a transferred Uint16Array costs far less than cloning a string per reading).
+ */
+export interface WireBatch {
+  device: string;
+  names: string[];
+  sensor: Uint16Array;
+  t: Float64Array;
+  values: Float64Array;
+}
+
 export type Request =
-  | ({ op: "score"; id: number } & ScoreBatch)
+  | ({ op: "score"; id: number } & WireBatch)
   | { op: "load"; id: number }
   | { op: "checkpoint"; id: number };
 
@@ -80,7 +93,9 @@ export class WorkerDetection implements Detection {
   }
 
   async score(b: ScoreBatch): Promise<Float64Array> {
-    const res = await this.request({ op: "score", id: 0, ...b }, b.values.length, [b.t.buffer as ArrayBuffer, b.values.buffer as ArrayBuffer]);
+    const { names, sensor } = toWire(b.sensors);
+    const req: Request = { op: "score", id: 0, device: b.device, names, sensor, t: b.t, values: b.values };
+    const res = await this.request(req, b.values.length, [sensor.buffer as ArrayBuffer, b.t.buffer as ArrayBuffer, b.values.buffer as ArrayBuffer]);
     if (res.op !== "score") throw new Error("detection worker: unexpected answer");
     return res.scores;
   }
@@ -101,4 +116,29 @@ export class WorkerDetection implements Detection {
       this.failAll(new Error("detection worker stopped"));
     }
   }
+}
+
+/** Sensor names as distinct names plus an index per reading (see WireBatch). */
+export function toWire(sensors: readonly string[]): { names: string[]; sensor: Uint16Array } {
+  const names: string[] = [];
+  const sensor = new Uint16Array(sensors.length);
+  // A linear search over the few names of a typical message; a map once there are many.
+  let index: Map<string, number> | undefined;
+  let last = "";
+  let lastIdx = -1;
+  for (let i = 0; i < sensors.length; i++) {
+    const s = sensors[i]!;
+    if (s !== last || lastIdx < 0) {
+      last = s;
+      lastIdx = index ? (index.get(s) ?? -1) : names.indexOf(s);
+      if (lastIdx < 0) {
+        if (names.length === 0x10000) throw new Error("a batch with more than 65,536 distinct sensors");
+        lastIdx = names.push(s) - 1;
+        index?.set(s, lastIdx);
+        if (!index && names.length > 16) index = new Map(names.map((n, k) => [n, k]));
+      }
+    }
+    sensor[i] = lastIdx;
+  }
+  return { names, sensor };
 }
