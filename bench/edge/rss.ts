@@ -1,7 +1,8 @@
 // RSS of the agent process (the CLI, as systemd runs it) idle and under load: firmware
 // frames pushed as fast as a pty takes them into the serial-frames input, published to a
 // real broker. Usage: node --import tsx bench/edge/rss.ts --url mqtt://127.0.0.1:PORT
-//   --cmd "node edge-agent/dist/edge-agent.mjs" [--seconds 5]
+//   --cmd "node edge-agent/dist/edge-agent.mjs" [--seconds 5] [--rate N] [--env K=V ...]
+// Besides VmRSS it reports where the resident memory is (smaps.ts) idle and at the peak.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -10,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SerialPort } from "serialport";
 import { encodeFrame } from "../../firmware-contracts/src/index.ts";
+import { smapsBreakdown } from "./smaps.ts";
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +21,8 @@ const { values } = parseArgs({
     label: { type: "string" },
     /** Readings/s to offer (0: as fast as the pty takes them). */
     rate: { type: "string", default: "0" },
+    /** Environment for the agent (as the unit's Environment= lines set it), KEY=VALUE. */
+    env: { type: "string", multiple: true, default: [] },
   },
 });
 const seconds = Number(values.seconds);
@@ -49,7 +53,8 @@ log: { level: warn }
 `,
 );
 const [bin, ...args] = values.cmd!.split(" ");
-const agent = spawn(bin!, [...args, "run", "--config", join(dir, "edge.yaml")], { stdio: ["ignore", "ignore", "inherit"] });
+const env = { ...process.env, ...Object.fromEntries(values.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) };
+const agent = spawn(bin!, [...args, "run", "--config", join(dir, "edge.yaml")], { stdio: ["ignore", "ignore", "inherit"], env });
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, "utf8"))![1]) / 1024;
 const metric = async (name: string) => {
   const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
@@ -65,10 +70,18 @@ for (;;) {
 }
 await new Promise((r) => setTimeout(r, 3000));
 const idle = rss();
+const idleSmaps = smapsBreakdown(agent.pid!);
 
 const peer = await new Promise<SerialPort>((resolve, reject) => {
   const p = new SerialPort({ path: peerPath, baudRate: 921600, autoOpen: false });
   p.open((e) => (e ? reject(e) : resolve(p)));
+});
+// The agent acks stored frames back over the port: read them as an MCU's UART would (a pty
+// nobody reads fills up and blocks the agent's writes).
+peer.on("data", () => undefined);
+// Closing with a write pending cancels it: expected at the end of the run.
+peer.on("error", (e: Error & { canceled?: boolean }) => {
+  if (!e.canceled) throw e;
 });
 let running = true;
 let seq = 0;
@@ -95,12 +108,16 @@ const r0 = await metric("fieldline_edge_readings_in_total");
 const t0 = performance.now();
 pump();
 let peak = idle;
+let peakSmaps = idleSmaps;
 const samples: number[] = [];
 while (performance.now() - t0 < seconds * 1000) {
   await new Promise((r) => setTimeout(r, 100));
   const x = rss();
   samples.push(x);
-  peak = Math.max(peak, x);
+  if (x > peak) {
+    peak = x;
+    peakSmaps = smapsBreakdown(agent.pid!);
+  }
 }
 running = false;
 const r1 = await metric("fieldline_edge_readings_in_total");
@@ -126,6 +143,8 @@ process.stdout.write(
     loadReadingsPerSec: (r1 - r0) / elapsed,
     outboxDepthAtEnd: depth,
     heapAtEnd,
+    idleSmapsMB: idleSmaps,
+    peakSmapsMB: peakSmaps,
   })}\n`,
 );
 process.exit(0);

@@ -33,6 +33,10 @@ export function mqttOptions(broker: BrokerConfig, defaultClientId: string): (wil
     keepalive: broker.keepaliveSec,
     connectTimeout: broker.connectTimeoutMs,
     protocolVersion: 4,
+    // mqtt.js otherwise builds a table of 65,536 two-byte Buffers for packet ids and lengths on
+    // the first write: 6.8 MB of heap (Buffer objects and their index) for ~1 us saved per
+    // publish. Without it each publish allocates its few small headers (README, "Memory").
+    writeCache: false,
     ...(ca ? { ca } : {}),
     ...(cert ? { cert } : {}),
     ...(key ? { key } : {}),
