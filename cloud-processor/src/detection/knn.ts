@@ -74,14 +74,10 @@ export class KnnScale {
   private best!: Float64Array;
   private age!: Int32Array;
   private next!: Float64Array;
-  /** Ages of the previous point's n best (speed only: never changes the result). */
-  private readonly seeds: Int32Array;
+  /** Ages of the previous point's n best (speed only: never changes the result; arena view). */
+  private seeds!: Int32Array;
   /** The newest lag vector, newest value first (arena view). */
   private query!: Float64Array;
-  /** Search scratch: n-th best squared distance and its age (-1 = empty), newest position. */
-  private worst = Infinity;
-  private worstAge = -1;
-  private base = 0;
   /** Pushes so far (not part of the state: the lag distances below are rebuilt after a restore). */
   private tick = 0;
   /** Approximate squared distance per phase (tick % step) and lag slot j (age span + j * stride). */
@@ -91,7 +87,7 @@ export class KnnScale {
   private readonly arena: Arena;
   private readonly bufPtr: number;
   private readonly accPtr: number;
-  /** best, next, query (doubles) then age (int32s). */
+  /** best, next, query (doubles) then age and seeds (int32s). */
   private readonly smallPtr: number;
   private gen = -1;
   /** Per phase: tick of the last update, last lag slot updated, updates since the exact recompute. */
@@ -109,12 +105,13 @@ export class KnnScale {
     this.cap = p.ref + 2 * this.span;
     this.lags = Math.floor((this.cap - 2 * this.span) / p.stride) + 1;
     this.n = Math.max(p.k, p.predictK);
-    const small = 8 * (2 * this.n + p.dim) + 4 * this.n;
+    const small = 8 * (2 * this.n + p.dim) + 8 * this.n;
     this.arena = arenaFor(2 * this.cap * 8 + p.step * this.lags * 8 + small);
     this.bufPtr = this.arena.alloc(2 * this.cap * 8, this);
     this.accPtr = this.arena.alloc(p.step * this.lags * 8, this);
     this.smallPtr = this.arena.alloc(small, this);
     this.view();
+    this.seeds.fill(-1);
     this.raw = s ? Ring.restore(s.raw) : new Ring(p.step);
     if (s) {
       if (s.smooth.cap !== this.cap) throw new Error(`k-NN state has ${s.smooth.cap} averaged values, expected ${this.cap}`);
@@ -123,7 +120,6 @@ export class KnnScale {
       this.max = s.max ?? -Infinity;
       this.pending = s.pending ?? Number.NaN;
     }
-    this.seeds = new Int32Array(this.n).fill(-1);
     this.accTick = new Float64Array(p.step).fill(-Infinity);
     this.accLast = new Int32Array(p.step);
     this.accRuns = new Int32Array(p.step);
@@ -140,6 +136,7 @@ export class KnnScale {
     this.next = new Float64Array(a.buffer, this.smallPtr + 8 * n, n);
     this.query = new Float64Array(a.buffer, this.smallPtr + 16 * n, this.p.dim);
     this.age = new Int32Array(a.buffer, this.smallPtr + 8 * (2 * n + this.p.dim), n);
+    this.seeds = new Int32Array(a.buffer, this.smallPtr + 8 * (2 * n + this.p.dim) + 4 * n, n);
     this.gen = a.generation;
   }
 
@@ -180,13 +177,6 @@ export class KnnScale {
     if (range <= 0) return 0;
     const buf = this.buf;
     const base = this.head + this.cap; // buf[base - age] is the value `age` pushes ago
-    this.base = base;
-    this.best.fill(Infinity);
-    this.age.fill(-1);
-    this.worst = Infinity;
-    this.worstAge = -1;
-    const q = this.query;
-    for (let i = 0; i < dim; i++) q[i] = buf[base - i * step]!;
 
     // Start from the references that continue the previous point's neighbours (any n
     // distinct references would do: they only make the bound tight early).
@@ -202,7 +192,6 @@ export class KnnScale {
         for (let u = 0; u < n; u++) if (u !== t && seeds[u] === s) taken = true;
       }
       seeds[t] = s;
-      this.consider(s, this.distance(base - s, Infinity));
     }
 
     // Every reference: its squared distance is kept per lag and updated from the one `step`
@@ -210,7 +199,8 @@ export class KnnScale {
     // all lags are recomputed exactly every RECOMPUTE updates (and after a restore). A
     // reference whose approximate distance is within `tol` of the n-th best (orders of
     // magnitude more than any rounding drift) gets its exact distance, summed as before. Lags
-    // beyond jinc (new ones, or all of them) are measured exactly. The kernel does all of it.
+    // beyond jinc (new ones, or all of them) are measured exactly. The kernel does all of it,
+    // after the query and the seeds.
     const phase = this.tick % step;
     const off = phase * this.lags;
     const jmax = ((last - span) / stride) | 0;
@@ -221,10 +211,10 @@ export class KnnScale {
     const tol = 1e-9 * scale;
     const bp = this.bufPtr;
     const sp = this.smallPtr;
+    const ageP = sp + 8 * (2 * n + dim);
+    this.arena.seed(bp + base * 8, sp + 16 * n, dim, step * 8, sp, ageP, sp + 8 * n, n, ageP + 4 * n);
     this.arena.search(this.accPtr + off * 8, jinc + 1, bp + (base - span) * 8, span * 8, stride * 8, buf[base]!, buf[base - span]!, tol,
-      bp + base * 8, sp + 16 * n, dim, step * 8, sp, sp + 8 * (2 * n + dim), sp + 8 * n, n, span, stride, jmax + 1);
-    this.worst = this.best[n - 1]!;
-    this.worstAge = this.age[n - 1]!;
+      bp + base * 8, sp + 16 * n, dim, step * 8, sp, ageP, sp + 8 * n, n, span, stride, jmax + 1);
     this.accTick[phase] = this.tick;
     this.accLast[phase] = jmax;
     this.accRuns[phase] = exactAll ? 0 : this.accRuns[phase]! + 1;
@@ -239,49 +229,6 @@ export class KnnScale {
       this.pending = pred / predictK;
     }
     return dist / k / range / Math.sqrt(dim);
-  }
-
-  /**
-   * Squared distance from the query to the reference ending at buffer position `pos`, summed
-   * term by term from the newest; -1 as soon as the partial sum exceeds `bound`.
-   */
-  private distance(pos: number, bound: number): number {
-    const { dim, step } = this.p;
-    const q = this.query;
-    const buf = this.buf;
-    let d = 0;
-    for (let i = 0; i < dim; i++, pos -= step) {
-      const e = q[i]! - buf[pos]!;
-      d += e * e;
-      if (d > bound) return -1;
-    }
-    return d;
-  }
-
-  /**
-   * Offers the reference at age `s` with exact squared distance `d` (-1 = abandoned) to the
-   * n best, ordered by (distance, age); true when it entered.
-   */
-  private consider(s: number, d: number): boolean {
-    if (d < 0) return false;
-    const worst = this.worst;
-    if (!(d < worst || (d === worst && this.worstAge >= 0 && s < this.worstAge))) return false;
-    const { best, age, next } = this;
-    const n = this.n;
-    for (let u = 0; u < n; u++) if (age[u] === s) return false;
-    let j = n - 1;
-    while (j > 0 && (best[j - 1]! > d || (best[j - 1] === d && age[j - 1]! > s))) {
-      best[j] = best[j - 1]!;
-      age[j] = age[j - 1]!;
-      next[j] = next[j - 1]!;
-      j--;
-    }
-    best[j] = d;
-    age[j] = s;
-    next[j] = this.buf[this.base - s + 1]!; // what followed this neighbour (s >= span >= 1)
-    this.worst = best[n - 1]!;
-    this.worstAge = age[n - 1]!;
-    return true;
   }
 
   snapshot(): KnnState {

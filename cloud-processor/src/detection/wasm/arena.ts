@@ -43,6 +43,9 @@ export type SearchKernel = (
   total: number,
 ) => void;
 
+/** See search.wat. */
+export type SeedKernel = (base: number, query: number, dim: number, stepB: number, best: number, age: number, next: number, n: number, seeds: number) => void;
+
 let compiled: WebAssembly.Module | undefined;
 
 function module(): WebAssembly.Module {
@@ -51,6 +54,7 @@ function module(): WebAssembly.Module {
 }
 
 export class Arena {
+  readonly seed: SeedKernel;
   readonly search: SearchKernel;
   private readonly memory: WebAssembly.Memory;
   /** Bumped whenever the memory grows (views of the old buffer are detached). */
@@ -64,8 +68,9 @@ export class Arena {
   /** `maxBytes`: most this arena's memory may hold (tests use small ones). */
   constructor(private readonly maxBytes = MAX_BYTES) {
     const instance = new WebAssembly.Instance(module(), {});
-    const exports = instance.exports as { memory: WebAssembly.Memory; search: SearchKernel };
+    const exports = instance.exports as { memory: WebAssembly.Memory; seed: SeedKernel; search: SearchKernel };
     this.memory = exports.memory;
+    this.seed = exports.seed;
     this.search = exports.search;
   }
 
