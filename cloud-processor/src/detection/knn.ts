@@ -60,7 +60,10 @@ export interface KnnEvidence {
 
 export class KnnScale {
   private readonly raw: Ring;
-  /** Averaged values, mirrored: buf[i] === buf[i + cap]; the newest is at head (and head + cap). */
+  /**
+   * Averaged values, mirrored: buf[i] === buf[i + cap]. The newest is at head and the value
+   * `age` pushes ago at buf[head + age], so ages grow with addresses (as lag slots do).
+   */
   private buf!: Float64Array;
   private readonly cap: number;
   private head = 0;
@@ -141,7 +144,7 @@ export class KnnScale {
   }
 
   private push(v: number): void {
-    const h = this.head + 1 === this.cap ? 0 : this.head + 1;
+    const h = this.head === 0 ? this.cap - 1 : this.head - 1;
     this.head = h;
     this.buf[h] = v;
     this.buf[h + this.cap] = v;
@@ -176,7 +179,7 @@ export class KnnScale {
     if ((last - span) / stride + 1 < n) return Number.NaN;
     if (range <= 0) return 0;
     const buf = this.buf;
-    const base = this.head + this.cap; // buf[base - age] is the value `age` pushes ago
+    const base = this.head; // buf[base + age] is the value `age` pushes ago
 
     // Start from the references that continue the previous point's neighbours (any n
     // distinct references would do: they only make the bound tight early).
@@ -213,7 +216,7 @@ export class KnnScale {
     const sp = this.smallPtr;
     const ageP = sp + 8 * (2 * n + dim);
     this.arena.seed(bp + base * 8, sp + 16 * n, dim, step * 8, sp, ageP, sp + 8 * n, n, ageP + 4 * n);
-    this.arena.search(this.accPtr + off * 8, jinc + 1, bp + (base - span) * 8, span * 8, stride * 8, buf[base]!, buf[base - span]!, tol,
+    this.arena.search(this.accPtr + off * 8, jinc + 1, bp + (base + span) * 8, span * 8, stride * 8, buf[base]!, buf[base + span]!, tol,
       bp + base * 8, sp + 16 * n, dim, step * 8, sp, ageP, sp + 8 * n, n, span, stride, jmax + 1);
     this.accTick[phase] = this.tick;
     this.accLast[phase] = jmax;
@@ -233,8 +236,7 @@ export class KnnScale {
 
   snapshot(): KnnState {
     const data: number[] = [];
-    const base = this.head + this.cap;
-    for (let a = this.size - 1; a >= 0; a--) data.push(this.buf[base - a]!);
+    for (let a = this.size - 1; a >= 0; a--) data.push(this.buf[this.head + a]!);
     return {
       raw: this.raw.snapshot(),
       smooth: { cap: this.cap, data },

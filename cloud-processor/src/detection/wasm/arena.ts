@@ -4,8 +4,8 @@
  * running distances, query and n best of every KnnScale live there: each scale takes blocks
  * from an arena and views them as typed arrays.
  *
- * - Blocks are 16-byte aligned with a guard below the first (the kernel may read 8 bytes
- *   below what it uses), zero-filled when handed out, and go back to a free list of their
+ * - Blocks are 16-byte aligned with a guard below the first and above the last (the kernel
+ *   may load 8 bytes beyond what it uses), zero-filled when handed out, and go back to a free list of their
  *   size when their owner is garbage-collected (FinalizationRegistry) or disposed.
  * - Growing a memory replaces its ArrayBuffer, which detaches every view: owners compare
  *   `generation` before touching their views and rebuild them when it moved.
@@ -96,7 +96,8 @@ export class Arena {
       if (this.top + size > this.maxBytes) throw new RangeError(`detector arena full (${this.maxBytes} bytes)`);
       ptr = this.top;
       this.top += size;
-      this.reserve(this.top);
+      // A guard above the last block too (the kernel may load 8 bytes past what it uses).
+      this.reserve(this.top + ALIGN);
     }
     new Uint8Array(this.memory.buffer, ptr, size).fill(0);
     if (owner) {
