@@ -10,11 +10,26 @@ const log = pino({ level: logLevel, base: { component: "cloud-processor", thread
 const bank = new DetectorBank(defaultDetector, checkpointPath, log);
 const port = parentPort!;
 
-port.on("message", (req: Request) => {
-  void handle(req).then(
-    (res) => port.postMessage(res, res.op === "score" ? [res.scores.buffer as ArrayBuffer] : []),
-    (err: unknown) => port.postMessage({ op: "error", id: req.id, message: (err as Error).message, series: bank.size } satisfies Response),
-  );
+/** Answers of this turn, sent together (see worker.ts). */
+let answers: Response[] = [];
+let transfer: ArrayBuffer[] = [];
+
+function answer(res: Response): void {
+  if (answers.length === 0) setImmediate(send);
+  answers.push(res);
+  if (res.op === "score") transfer.push(res.scores.buffer as ArrayBuffer);
+}
+
+function send(): void {
+  port.postMessage(answers, transfer);
+  answers = [];
+  transfer = [];
+}
+
+port.on("message", (batch: Request[]) => {
+  for (const req of batch) {
+    void handle(req).then(answer, (err: unknown) => answer({ op: "error", id: req.id, message: (err as Error).message, series: bank.size }));
+  }
 });
 
 async function handle(req: Request): Promise<Response> {

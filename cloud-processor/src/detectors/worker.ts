@@ -2,6 +2,11 @@
  * Detection in a worker thread. Messages are answered in the order sent, so scores come
  * back in arrival order and the sink still sees messages in order. The worker runs the
  * default detector (a factory cannot cross threads; a custom one uses InlineDetection).
+ *
+ * Requests made in the same turn of the event loop cross in one postMessage (an array),
+ * and the worker answers everything it scored in one turn the same way: each postMessage
+ * wakes the other thread and takes a lock, which cost more than the cloning when a burst
+ * of messages went one by one.
  */
 import { Worker } from "node:worker_threads";
 import type { Detection, ScoreBatch } from "./detection.ts";
@@ -41,6 +46,8 @@ export class WorkerDetection implements Detection {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
   private inflight = 0;
+  private outbox: Request[] = [];
+  private transfer: ArrayBuffer[] = [];
   series = 0;
 
   constructor(
@@ -58,14 +65,16 @@ export class WorkerDetection implements Detection {
       workerData: { checkpointPath: this.checkpointPath, logLevel: this.logLevel },
     });
     this.worker = w;
-    w.on("message", (res: Response) => {
-      const waiter = this.waiting.get(res.id);
-      if (!waiter) return;
-      this.waiting.delete(res.id);
-      this.series = res.series;
-      this.inflight -= waiter.n;
-      if (res.op === "error") waiter.reject(new Error(`detection worker: ${res.message}`));
-      else waiter.resolve(res);
+    w.on("message", (batch: Response[]) => {
+      for (const res of batch) {
+        const waiter = this.waiting.get(res.id);
+        if (!waiter) continue;
+        this.waiting.delete(res.id);
+        this.series = res.series;
+        this.inflight -= waiter.n;
+        if (res.op === "error") waiter.reject(new Error(`detection worker: ${res.message}`));
+        else waiter.resolve(res);
+      }
       this.drained();
     });
     w.on("error", (err) => this.failAll(err));
@@ -88,8 +97,21 @@ export class WorkerDetection implements Detection {
     this.inflight += n;
     return new Promise<Response>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, n });
-      w.postMessage(req, transfer);
+      if (this.outbox.length === 0) queueMicrotask(() => this.flush());
+      this.outbox.push(req);
+      for (const b of transfer) this.transfer.push(b);
     });
+  }
+
+  /** Sends the requests of this turn in one message. */
+  private flush(): void {
+    const batch = this.outbox;
+    const transfer = this.transfer;
+    this.outbox = [];
+    this.transfer = [];
+    if (batch.length === 0) return;
+    if (!this.worker) return this.failAll(new Error("detection worker stopped"));
+    this.worker.postMessage(batch, transfer);
   }
 
   async score(b: ScoreBatch): Promise<Float64Array> {
