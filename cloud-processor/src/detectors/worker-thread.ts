@@ -36,8 +36,10 @@ async function handle(req: Request): Promise<Response> {
   switch (req.op) {
     case "score": {
       const scores = new Float64Array(req.values.length);
-      const { names, sensor } = req;
-      for (let i = 0; i < scores.length; i++) scores[i] = bank.score(req.device, names[sensor[i]!]!, req.t[i]!, req.values[i]!);
+      // One lookup per distinct sensor of the message, not one per reading.
+      const detectors = req.names.map((name) => bank.detector(req.device, name));
+      const { sensor, t, values } = req;
+      for (let i = 0; i < scores.length; i++) scores[i] = detectors[sensor[i]!]!.score(t[i]!, values[i]!);
       return { op: "score", id: req.id, scores, series: bank.size };
     }
     case "load":
