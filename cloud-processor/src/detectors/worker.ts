@@ -75,7 +75,9 @@ export class WorkerDetection implements Detection {
         if (res.op === "error") waiter.reject(new Error(`detection worker: ${res.message}`));
         else waiter.resolve(res);
       }
-      this.drained();
+      // After the answers' continuations have run: by then their points are in the writer's
+      // buffer, so whoever checks for room counts them there instead of nowhere.
+      setImmediate(this.drained);
     });
     w.on("error", (err) => this.failAll(err));
     w.on("exit", (code) => this.failAll(new Error(`detection worker exited with ${code}`)));
