@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ALERT_THRESHOLD, defaultDetector, lightDetector, runDetect, type DetectorFactory } from "../../cloud-processor/src/detection/index.ts";
 import { loadCorpus, PROFILE_NAMES, probationLength, readScores, readSeries, resultsPath, scoreCorpus, type ProfileReport } from "../../cloud-processor/src/nab/index.ts";
+import { arenaLiveBytes } from "../../cloud-processor/src/detection/wasm/arena.ts";
 import { renderSvg } from "./plot.ts";
 import { windowedGaussian } from "./reference.ts";
 
@@ -84,7 +85,10 @@ function microsPerPoint(factory: DetectorFactory): number {
   return best;
 }
 
-/** Heap bytes per live series (needs --expose-gc) and checkpoint bytes (JSON snapshot). */
+/**
+ * Memory per live series (needs --expose-gc): JavaScript heap, array buffers and the k-NN
+ * arrays in the WebAssembly arena; and checkpoint bytes (JSON snapshot).
+ */
 async function bytesPerSeries(factory: DetectorFactory): Promise<{ heap: number | null; checkpoint: number }> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const s = series.find((x) => x.values.length >= 4000)!;
@@ -104,11 +108,12 @@ async function bytesPerSeries(factory: DetectorFactory): Promise<{ heap: number 
     }
   };
   await settle();
-  const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers + arenaLiveBytes();
+  const before = used();
   const keep = Array.from({ length: n }, () => factory.create());
   keep.forEach(feed);
   await settle();
-  const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const after = used();
   return { heap: Math.round((after - before) / keep.length), checkpoint };
 }
 
@@ -148,12 +153,12 @@ for (const [name, score] of table.sort((a, b) => b[1] - a[1])) lines.push(`  ${n
 lines.push("");
 lines.push(
   `cost: ${cost.micros.toFixed(2)} CPU us/point (${Math.round(1e6 / cost.micros)} points/s per core; reference ${refMicros.toFixed(2)}), ` +
-    `${cost.heap === null ? "heap n/a (run with --expose-gc)" : `${(cost.heap / 1024).toFixed(1)} KiB heap`} and ` +
+    `${cost.heap === null ? "memory n/a (run with --expose-gc)" : `${(cost.heap / 1024).toFixed(1)} KiB memory`} and ` +
     `${(cost.checkpoint / 1024).toFixed(1)} KiB checkpoint per series`,
 );
 lines.push(
   `light preset: ${lightCost.micros.toFixed(2)} CPU us/point, ` +
-    `${lightCost.heap === null ? "heap n/a" : `${(lightCost.heap / 1024).toFixed(1)} KiB heap`} and ${(lightCost.checkpoint / 1024).toFixed(1)} KiB checkpoint per series; ` +
+    `${lightCost.heap === null ? "heap n/a" : `${(lightCost.heap / 1024).toFixed(1)} KiB memory`} and ${(lightCost.checkpoint / 1024).toFixed(1)} KiB checkpoint per series; ` +
     `standard ${light.fixed.standard!.normalized.toFixed(1)}, reward_low_FP ${light.fixed.reward_low_FP_rate!.normalized.toFixed(1)}, reward_low_FN ${light.fixed.reward_low_FN_rate!.normalized.toFixed(1)}`,
 );
 process.stdout.write(lines.join("\n") + "\n");

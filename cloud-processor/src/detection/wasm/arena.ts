@@ -83,6 +83,9 @@ export class Arena {
     return this.top;
   }
 
+  /** Bytes in blocks handed out and not yet returned. */
+  live = 0;
+
   /** True when `bytes` more can be taken from this arena. */
   fits(bytes: number): boolean {
     return (this.free.get(round(bytes))?.length ?? 0) > 0 || this.top + round(bytes) <= this.maxBytes;
@@ -100,6 +103,7 @@ export class Arena {
       this.reserve(this.top + ALIGN);
     }
     new Uint8Array(this.memory.buffer, ptr, size).fill(0);
+    this.live += size;
     if (owner) {
       let blocks = this.owned.get(owner);
       if (!blocks) {
@@ -125,6 +129,7 @@ export class Arena {
   }
 
   private release(ptr: number, size: number): void {
+    this.live -= size;
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(ptr);
@@ -162,6 +167,11 @@ export class ArenaPool {
 }
 
 const pool = new ArenaPool();
+
+/** Bytes of this thread's arenas in live blocks (what the detectors' k-NN arrays take). */
+export function arenaLiveBytes(): number {
+  return pool.arenas.reduce((sum, a) => sum + a.live, 0);
+}
 
 /** The arena of this thread that new blocks of `bytes` should come from. */
 export function arenaFor(bytes: number): Arena {
