@@ -2,8 +2,10 @@
  * Telemetry decoding for the hot path: the same answers as firmware-contracts'
  * `decodePayload("telemetry", bytes)`, at a fraction of the cost per reading.
  *
- * The zod schema stays the schema of record. The common payload (a CBOR map with exactly
- * the schema's keys, every value valid) is checked here by hand and the decoded object is
+ * The zod schema stays the schema of record. The common payload is read straight from its
+ * bytes by `readTelemetry` (telemetry-cbor.ts), which checks the schema as it goes. Failing
+ * that (say, a float-encoded timestamp), a payload cbor-x decodes to a map with exactly the
+ * schema's keys, every value valid, is checked here by hand and the decoded object is
  * returned as it is: zod would return a copy with the same keys and values. Anything else
  * (an unknown key to strip, a bad value, malformed CBOR, a payload too large) goes through
  * `decodePayload` itself, so rejections keep zod's reasons and messages word for word.
@@ -19,9 +21,12 @@ import {
   type DecodeResult,
   type Telemetry,
 } from "@fieldline/firmware-contracts";
+import { readTelemetry } from "./telemetry-cbor.ts";
 
 export function decodeTelemetry(bytes: Uint8Array): DecodeResult<Telemetry> {
   if (bytes.length > 0 && bytes.length <= MAX_PAYLOAD_BYTES) {
+    const value = readTelemetry(bytes);
+    if (value !== undefined) return { ok: true, value };
     let raw: unknown;
     try {
       raw = decodeCbor(bytes);

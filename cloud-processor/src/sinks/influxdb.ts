@@ -5,7 +5,7 @@
  */
 import { HttpError, InfluxDB } from "@influxdata/influxdb-client";
 import { errMessage } from "./influxdb-v1.ts";
-import { SinkError, retryableStatus, type LineBatch, type Sink } from "./sink.ts";
+import { linesText, SinkError, retryableStatus, type LineBatch, type Sink } from "./sink.ts";
 
 export interface InfluxV2SinkOptions {
   url: string;
@@ -38,7 +38,8 @@ export class InfluxV2Sink implements Sink {
       // Make flush() reject with the error instead of scheduling the client's own retry.
       writeFailed: (error: Error) => Promise.reject(error),
     });
-    api.writeRecord(batch.lines.endsWith("\n") ? batch.lines.slice(0, -1) : batch.lines);
+    const lines = linesText(batch);
+    api.writeRecord(lines.endsWith("\n") ? lines.slice(0, -1) : lines);
     try {
       await api.flush();
     } catch (err) {

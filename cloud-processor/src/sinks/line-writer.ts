@@ -1,6 +1,6 @@
 /**
  * Builds line protocol in a reusable byte buffer, for producers that write many points
- * (the pipeline): no string per piece, one flat string per message at the end. It writes
+ * (the pipeline): no string per piece, one buffer of UTF-8 per message at the end. It writes
  * exactly what `toLine` (line-protocol.ts) writes for the same point; the pieces are
  * ASCII except a series key, which goes in as UTF-8 bytes (see `seriesBytes`).
  */
@@ -85,11 +85,12 @@ export class LineWriter {
     else this.ascii(formatFloat(v));
   }
 
-  /** Everything written since the last `take`, as one flat string; the buffer is reused. */
-  take(): string {
-    const s = this.buf.toString("utf8", 0, this.n);
+  /** A copy of everything written since the last `take`; the buffer is reused. */
+  take(): Uint8Array {
+    const out = Buffer.allocUnsafe(this.n);
+    this.buf.copy(out, 0, 0, this.n);
     this.n = 0;
-    return s;
+    return out;
   }
 }
 

@@ -21,13 +21,33 @@ export interface Point {
 
 /**
  * Points already in line protocol (ms precision), one per line, each ending in "\n": every
- * backend takes line protocol, and a string per message holds far less memory (and gives the
- * garbage collector far less to trace) than an object per point while writes are pending.
- * `toBatch(points)` (line-protocol.ts) makes one from Points.
+ * backend takes line protocol, and a string or buffer per message holds far less memory (and
+ * gives the garbage collector far less to trace) than an object per point while writes are
+ * pending. `toBatch(points)` (line-protocol.ts) makes one from Points as text; the pipeline
+ * builds its batches as UTF-8 bytes (LineWriter), which go to a file or an HTTP body as they are.
  */
 export interface LineBatch {
-  lines: string;
+  lines: string | Uint8Array;
   points: number;
+}
+
+/** The batch's line protocol as text. */
+export function linesText(batch: LineBatch): string {
+  const l = batch.lines;
+  return typeof l === "string" ? l : Buffer.from(l.buffer, l.byteOffset, l.byteLength).toString("utf8");
+}
+
+/** Several batches as one: text when they all are, else bytes (no copy for a single batch). */
+export function joinBatches(batches: readonly LineBatch[]): LineBatch {
+  if (batches.length === 1) return batches[0]!;
+  let points = 0;
+  let text = true;
+  for (const b of batches) {
+    points += b.points;
+    if (typeof b.lines !== "string") text = false;
+  }
+  if (text) return { lines: batches.map((b) => b.lines).join(""), points };
+  return { lines: Buffer.concat(batches.map((b) => (typeof b.lines === "string" ? Buffer.from(b.lines, "utf8") : b.lines))), points };
 }
 
 export interface Sink {

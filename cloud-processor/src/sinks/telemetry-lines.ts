@@ -1,5 +1,5 @@
 /**
- * Telemetry messages as line protocol, one flat string per message: measurement `telemetry`,
+ * Telemetry messages as line protocol, one buffer (UTF-8) per message: measurement `telemetry`,
  * tags device/sensor/site, fields value (or fault for NaN/Inf), score, q; ms timestamp.
  * The same bytes as `toLine` on the equivalent Point (test/unit/line-writer.test.ts), built
  * in a reused byte buffer with the series key (measurement and escaped tags) cached per

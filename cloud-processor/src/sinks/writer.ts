@@ -15,7 +15,7 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.ts";
-import { SinkError, type LineBatch, type Sink } from "./sink.ts";
+import { joinBatches, SinkError, type LineBatch, type Sink } from "./sink.ts";
 
 export interface SinkWriterOptions {
   maxBatchPoints: number;
@@ -118,10 +118,7 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
         return;
       }
       const batch = this.takeBatch();
-      const lines: LineBatch =
-        batch.length === 1
-          ? batch[0]!.batch
-          : { lines: batch.map((e) => e.batch.lines).join(""), points: batch.reduce((n, e) => n + e.batch.points, 0) };
+      const lines = joinBatches(batch.map((e) => e.batch));
       const ok = await this.writeWithRetry(lines);
       this.buffered -= lines.points;
       for (const e of batch) {

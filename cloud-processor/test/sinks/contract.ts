@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBatch } from "../../src/sinks/line-protocol.ts";
-import { SinkError, type Point, type Sink } from "../../src/sinks/sink.ts";
+import { joinBatches, SinkError, type Point, type Sink } from "../../src/sinks/sink.ts";
 
 export interface StoredPoint {
   device: string;
@@ -71,6 +71,15 @@ export function sinkContract(name: string, setup: () => Promise<SinkHarness>): v
       await h.sink.write(toBatch(ps));
       await h.sink.write(toBatch(ps));
       const got = (await h.read()).filter((p) => p.device === "dev-b");
+      expectSame(got, ps, h.tolerance);
+    });
+
+    it("takes batches as UTF-8 bytes too (how the pipeline builds them), alone or joined with text", async () => {
+      const ps = points("dev-d", 40);
+      const bytes = (from: Point[]) => ({ lines: new TextEncoder().encode(toBatch(from).lines as string), points: from.length });
+      await h.sink.write(bytes(ps.slice(0, 10)));
+      await h.sink.write(joinBatches([bytes(ps.slice(10, 20)), toBatch(ps.slice(20, 30)), bytes(ps.slice(30))]));
+      const got = (await h.read()).filter((p) => p.device === "dev-d");
       expectSame(got, ps, h.tolerance);
     });
 

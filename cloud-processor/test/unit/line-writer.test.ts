@@ -5,11 +5,13 @@ import { formatFloat, seriesKey, toLine } from "../../src/sinks/line-protocol.ts
 import { LineWriter } from "../../src/sinks/line-writer.ts";
 import { faultCode, TelemetryLines } from "../../src/sinks/telemetry-lines.ts";
 
+const text = (b: Uint8Array | string) => (typeof b === "string" ? b : Buffer.from(b).toString("utf8"));
+
 function written(f: (w: LineWriter) => void): string {
   const w = new LineWriter(16);
   w.reserve(64);
   f(w);
-  return w.take();
+  return text(w.take());
 }
 
 /** The string-building implementation TelemetryLines replaced: its output is the reference. */
@@ -79,8 +81,8 @@ describe("LineWriter", () => {
       w.byte(10);
       want += `abc ${i * 1_000_003}\n`;
     }
-    expect(w.take()).toBe(want);
-    expect(w.take()).toBe("");
+    expect(text(w.take())).toBe(want);
+    expect(text(w.take())).toBe("");
   });
 });
 
@@ -108,8 +110,8 @@ describe("TelemetryLines", () => {
         const scores = scored ? Float64Array.from(msg.readings, (_, i) => s[i] ?? NaN) : undefined;
         const got = lines.lines(site, msg, scores);
         expect(got.points).toBe(msg.readings.length);
-        expect(got.lines).toBe(before(site, msg, scores));
-        expect(got.lines).toBe(viaPoints(site, msg, scores));
+        expect(text(got.lines)).toBe(before(site, msg, scores));
+        expect(text(got.lines)).toBe(viaPoints(site, msg, scores));
       }),
       { numRuns: 3000 },
     );
@@ -128,7 +130,7 @@ describe("TelemetryLines", () => {
         { sensor: "hum", t: 1_700_000_003_123, value: -Infinity, q: 2 },
       ],
     };
-    expect(new TelemetryLines().lines("plant 1", msg, Float64Array.of(0.25, NaN, NaN, 0.5)).lines).toBe(
+    expect(text(new TelemetryLines().lines("plant 1", msg, Float64Array.of(0.25, NaN, NaN, 0.5)).lines)).toBe(
       [
         "telemetry,device=dev-1,sensor=temp,site=plant\\ 1 value=21.5,score=0.25,q=1 1700000000123",
         "telemetry,device=dev-1,sensor=temp,site=plant\\ 1 fault=1 1700000001123",

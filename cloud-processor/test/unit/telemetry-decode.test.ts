@@ -2,10 +2,16 @@ import { decodePayload, encodeCbor, encodePayload } from "@fieldline/firmware-co
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decodeTelemetry } from "../../src/ingest/telemetry.ts";
+import { readTelemetry } from "../../src/ingest/telemetry-cbor.ts";
 
 /** Both decoders give the same answer: the same value, or the same reason and message. */
 function same(bytes: Uint8Array): void {
   const want = decodePayload("telemetry", bytes);
+  const fast = readTelemetry(bytes);
+  if (fast !== undefined) {
+    expect(want.ok).toBe(true);
+    if (want.ok) expect(fast).toStrictEqual(want.value);
+  }
   const got = decodeTelemetry(bytes);
   if (want.ok) {
     expect(got.ok).toBe(true);
@@ -19,6 +25,86 @@ function same(bytes: Uint8Array): void {
   }
 }
 
+/** A small PRNG so one fast-check seed picks every encoding choice. */
+function prng(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * CBOR the way any device might write it: integers in any width, floats as float16/32/64,
+ * definite or indefinite maps and arrays, now and then an explicit undefined, a tag, a
+ * repeated key or a trailing byte. (cbor-x itself writes one form of each.)
+ */
+function anyCbor(value: unknown, rnd: () => number): Uint8Array {
+  const out: number[] = [];
+  const u32 = (n: number) => [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const head = (major: number, n: number) => {
+    const min = n < 24 ? 0 : n < 256 ? 1 : n < 65536 ? 2 : n < 2 ** 32 ? 3 : 4;
+    const w = rnd() < 0.8 ? min : min + Math.floor(rnd() * (5 - min));
+    const m = major << 5;
+    if (w === 0) out.push(m | n);
+    else if (w === 1) out.push(m | 24, n);
+    else if (w === 2) out.push(m | 25, n >> 8, n & 255);
+    else if (w === 3) out.push(m | 26, ...u32(n));
+    else out.push(m | 27, ...u32(Math.floor(n / 2 ** 32)), ...u32(n % 2 ** 32));
+  };
+  const float = (v: number) => {
+    const r = rnd();
+    const dv = new DataView(new ArrayBuffer(8));
+    if (r < 0.1) out.push(0xf9, Math.floor(rnd() * 256), Math.floor(rnd() * 256));
+    else if (r < 0.5 && (Math.fround(v) === v || Number.isNaN(v))) {
+      dv.setFloat32(0, v);
+      out.push(0xfa, ...new Uint8Array(dv.buffer, 0, 4));
+    } else {
+      dv.setFloat64(0, v);
+      out.push(0xfb, ...new Uint8Array(dv.buffer));
+    }
+  };
+  const item = (x: unknown): void => {
+    if (rnd() < 0.01) head(6, Math.floor(rnd() * 40));
+    if (typeof x === "number") {
+      // Integers up to 2^64 as CBOR integers, unsafe ones included (+-2^53 and beyond).
+      if (Number.isInteger(x) && Math.abs(x) < 2 ** 64 && !Object.is(x, -0) && rnd() < 0.9) {
+        if (x >= 0) head(0, x);
+        else head(1, -1 - x);
+      } else float(x);
+    } else if (typeof x === "string") {
+      const b = new TextEncoder().encode(x);
+      head(3, b.length);
+      out.push(...b);
+    } else if (x === undefined) out.push(0xf7);
+    else if (x === null) out.push(0xf6);
+    else if (typeof x === "boolean") out.push(x ? 0xf5 : 0xf4);
+    else if (Array.isArray(x)) {
+      const indefinite = rnd() < 0.05;
+      if (indefinite) out.push(0x9f);
+      else head(4, x.length);
+      for (const e of x) item(e);
+      if (indefinite) out.push(0xff);
+    } else {
+      const entries = Object.entries(x as object).filter(([, v]) => v !== undefined || rnd() < 0.5);
+      if (entries.length > 0 && rnd() < 0.02) entries.push(entries[0]!);
+      const indefinite = rnd() < 0.05;
+      if (indefinite) out.push(0xbf);
+      else head(5, entries.length);
+      for (const [k, v] of entries) {
+        item(k);
+        item(v);
+      }
+      if (indefinite) out.push(0xff);
+    }
+  };
+  item(value);
+  if (rnd() < 0.02) out.push(0);
+  return Uint8Array.from(out);
+}
+
 const idChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-".split("");
 const anId = fc.string({ unit: fc.constantFrom(...idChars), minLength: 1, maxLength: 64 });
 /** Mostly valid, sometimes a near miss or the wrong type. */
@@ -27,7 +113,7 @@ const or = <T>(valid: fc.Arbitrary<T>, ...invalid: fc.Arbitrary<unknown>[]) =>
 const junk = fc.oneof(fc.constant(null), fc.boolean(), fc.string({ maxLength: 4 }), fc.double(), fc.array(fc.nat(), { maxLength: 2 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.nat(), { maxKeys: 2 }));
 const badId = fc.oneof(fc.constant(""), fc.constant("a".repeat(65)), fc.constant("a b"), fc.constant("ä"), fc.string({ maxLength: 6 }));
 const anInt = fc.oneof(fc.maxSafeInteger(), fc.constantFrom(0, -1, 2 ** 32, -(2 ** 32), 2 ** 53 - 1, -(2 ** 53 - 1)));
-const badInt = fc.oneof(fc.constantFrom(2 ** 53, -(2 ** 53), 1.5, -0.5, NaN, Infinity, -Infinity, 1e300), fc.double());
+const badInt = fc.oneof(fc.constantFrom(2 ** 53, -(2 ** 53), 2 ** 60, -(2 ** 60), 1.5, -0.5, NaN, Infinity, -Infinity, 1e300), fc.double());
 const aValue = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, 1e21, 5e-324, -1e-7, 2 ** 53));
 const extra = fc.dictionary(fc.constantFrom("x", "extra", "unit", "Q", "tt"), junk, { maxKeys: 2 });
 
@@ -59,8 +145,9 @@ const aTelemetry = fc
 describe("decodeTelemetry agrees with decodePayload (the zod schema of record)", () => {
   it("on generated payloads, valid and invalid", () => {
     fc.assert(
-      fc.property(aTelemetry, (msg) => {
+      fc.property(aTelemetry, fc.integer(), (msg, seed) => {
         same(encodeCbor(msg));
+        same(anyCbor(msg, prng(seed)));
       }),
       { numRuns: 3000 },
     );
@@ -95,10 +182,13 @@ describe("decodeTelemetry agrees with decodePayload (the zod schema of record)",
       seed: fc.nat(),
     });
     fc.assert(
-      fc.property(valid, edit, fc.context(), (msg, e, ctx) => {
+      fc.property(valid, edit, fc.integer(), fc.context(), (generated, e, seed, ctx) => {
+        const msg = structuredClone(generated);
         const bytes = encodeCbor(msg);
-        expect(decodeTelemetry(bytes).ok).toBe(true);
+        // What devices send (shortest forms, float64 values) takes the fast reader.
+        expect(readTelemetry(bytes)).toBeDefined();
         same(bytes);
+        same(anyCbor(msg, prng(seed)));
         const top = ["v", "device", "boot", "seq", "readings"].includes(e.key);
         const target: Record<string, unknown> = top ? (msg as Record<string, unknown>) : msg.readings[e.at % msg.readings.length]!;
         if (e.how === "remove") delete target[e.key];
@@ -106,6 +196,7 @@ describe("decodeTelemetry agrees with decodePayload (the zod schema of record)",
         else target[e.key] = fc.sample(bad[e.key]!, { numRuns: 1, seed: e.seed })[0];
         ctx.log(JSON.stringify(target));
         same(encodeCbor(msg));
+        same(anyCbor(msg, prng(seed)));
       }),
       { numRuns: 3000 },
     );
@@ -133,6 +224,20 @@ describe("decodeTelemetry agrees with decodePayload (the zod schema of record)",
     const r = decodePayload("telemetry", bytes);
     expect(r.ok).toBe(true);
     same(bytes);
+  });
+
+  it("at the schema's bounds, integers written as CBOR integers however large", () => {
+    const base = () => ({ v: 1, device: "dev", boot: "b", seq: 1, readings: [{ sensor: "s", t: 1, value: 1.5 }] as Record<string, unknown>[] });
+    const cases: Record<string, unknown>[] = [];
+    const big = [Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 53, -(2 ** 53), 2 ** 53 + 2, 2 ** 64 - 2 ** 11, -(2 ** 63), 2 ** 32, -(2 ** 32) - 1];
+    for (const t of big) cases.push({ ...base(), readings: [{ sensor: "s", t, value: 1 }] });
+    for (const value of big) cases.push({ ...base(), readings: [{ sensor: "s", t: 1, value }] });
+    for (const seq of [0, -1, ...big]) cases.push({ ...base(), seq });
+    for (const q of [0, 1, 2, 3, -1]) cases.push({ ...base(), readings: [{ sensor: "s", t: 1, value: 1, q }] });
+    for (const n of [0, 1, 64, 65]) cases.push({ ...base(), boot: "b".repeat(n) }, { ...base(), device: "d".repeat(n) }, { ...base(), readings: [{ sensor: "s".repeat(n), t: 1, value: 1 }] });
+    for (const n of [0, 1000, 1001]) cases.push({ ...base(), readings: Array.from({ length: n }, (_, i) => ({ sensor: "s", t: i, value: i / 3 })) });
+    for (const v of [0, 1, 2, -1]) cases.push({ ...base(), v });
+    for (const msg of cases) same(anyCbor(msg, () => 0.5));
   });
 
   it("a telemetry payload with non-finite values and -0 decodes the same", () => {
