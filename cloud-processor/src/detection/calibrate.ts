@@ -41,9 +41,7 @@ export class Likelihood {
   update(a: number): number {
     const sh = this.short;
     sh.push(a);
-    let shortSum = 0;
-    for (let i = 0; i < sh.size; i++) shortSum += sh.at(i);
-    const avg = shortSum / sh.size;
+    const avg = sh.sum() / sh.size;
     const lg = this.long;
     let out = 0;
     if (lg.size >= Math.min(lg.cap, 50)) {

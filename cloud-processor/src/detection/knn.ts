@@ -163,8 +163,7 @@ export class KnnScale {
     this.view();
     const raw = this.raw;
     raw.push(x);
-    let sum = 0;
-    for (let i = 0; i < raw.size; i++) sum += raw.at(i);
+    const sum = raw.sum();
     if (x < this.min) this.min = x;
     if (x > this.max) this.max = x;
     const avg = sum / raw.size;

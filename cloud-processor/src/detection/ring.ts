@@ -30,6 +30,18 @@ export class Ring {
     return this.buf[k]!;
   }
 
+  /** Sum of the values from the newest to the oldest, added in that order. */
+  sum(): number {
+    const buf = this.buf;
+    let sum = 0;
+    let k = this.head;
+    for (let i = 0; i < this.n; i++) {
+      sum += buf[k]!;
+      k = k === 0 ? this.cap - 1 : k - 1;
+    }
+    return sum;
+  }
+
   /** Buffer position of the value `age` pushes ago, for tight loops (see `buffer`). */
   slot(age: number): number {
     const k = this.head - age;

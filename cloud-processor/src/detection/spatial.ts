@@ -34,9 +34,7 @@ export class Spatial {
     const r = this.recent;
     r.push(x);
     if (r.size < r.cap) return 0;
-    let sum = 0;
-    for (let i = 0; i < r.size; i++) sum += r.at(i);
-    const v = sum / r.size;
+    const v = r.sum() / r.size;
     let out = 0;
     if (this.hi > this.lo) {
       const margin = this.tolerance * (this.hi - this.lo);
