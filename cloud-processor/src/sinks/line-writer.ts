@@ -1,8 +1,14 @@
 /**
- * Builds line protocol in a reusable byte buffer, for producers that write many points
- * (the pipeline): no string per piece, one buffer of UTF-8 per message at the end. It writes
- * exactly what `toLine` (line-protocol.ts) writes for the same point; the pieces are
- * ASCII except a series key, which goes in as UTF-8 bytes (see `seriesBytes`).
+ * Builds line protocol as bytes, for producers that write many points (the pipeline): no
+ * string per piece, one UTF-8 view per message. It writes exactly what `toLine`
+ * (line-protocol.ts) writes for the same point; the pieces are ASCII except a series key,
+ * which goes in as UTF-8 bytes (see `seriesBytes`).
+ *
+ * Messages are written one after the other into a large slab and `take` hands out views of
+ * it, never copies: the slab is never written again below what was taken, and a full slab is
+ * left to the views still using it (the garbage collector frees it after their writes). Views
+ * taken one after the other are adjacent in memory, so the sink writer joins a run of them
+ * into one write without copying (`joinBatches`).
  */
 import { formatFloat } from "./line-protocol.ts";
 
@@ -11,18 +17,24 @@ const MINUS = 45;
 
 export class LineWriter {
   private buf: Buffer;
+  /** Where the message being written starts, and where the next byte goes. */
+  private start = 0;
   private n = 0;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+  constructor(private readonly slabBytes = 1 << 20) {
+    this.buf = Buffer.allocUnsafeSlow(slabBytes);
   }
 
   /** Makes room for `bytes` more (call before each line with an upper bound for it). */
   reserve(bytes: number): void {
     if (this.n + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + bytes));
-    this.buf.copy(next, 0, 0, this.n);
+    // A new slab; the message written so far moves along (the old slab keeps what was taken).
+    const written = this.n - this.start;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, 2 * (written + bytes)));
+    this.buf.copy(next, 0, this.start, this.n);
     this.buf = next;
+    this.start = 0;
+    this.n = written;
   }
 
   bytes(b: Uint8Array): void {
@@ -85,11 +97,10 @@ export class LineWriter {
     else this.ascii(formatFloat(v));
   }
 
-  /** A copy of everything written since the last `take`; the buffer is reused. */
+  /** Everything written since the last `take`, as a view that is never written again. */
   take(): Uint8Array {
-    const out = Buffer.allocUnsafe(this.n);
-    this.buf.copy(out, 0, 0, this.n);
-    this.n = 0;
+    const out = this.buf.subarray(this.start, this.n);
+    this.start = this.n;
     return out;
   }
 }

@@ -37,7 +37,10 @@ export function linesText(batch: LineBatch): string {
   return typeof l === "string" ? l : Buffer.from(l.buffer, l.byteOffset, l.byteLength).toString("utf8");
 }
 
-/** Several batches as one: text when they all are, else bytes (no copy for a single batch). */
+/**
+ * Several batches as one: text when they all are, else bytes. Byte batches adjacent in memory
+ * (LineWriter hands out consecutive views of one slab) join without a copy.
+ */
 export function joinBatches(batches: readonly LineBatch[]): LineBatch {
   if (batches.length === 1) return batches[0]!;
   let points = 0;
@@ -47,7 +50,19 @@ export function joinBatches(batches: readonly LineBatch[]): LineBatch {
     if (typeof b.lines !== "string") text = false;
   }
   if (text) return { lines: batches.map((b) => b.lines).join(""), points };
-  return { lines: Buffer.concat(batches.map((b) => (typeof b.lines === "string" ? Buffer.from(b.lines, "utf8") : b.lines))), points };
+  const parts: Uint8Array[] = [];
+  let run: Uint8Array | undefined;
+  for (const b of batches) {
+    const bytes = typeof b.lines === "string" ? Buffer.from(b.lines, "utf8") : b.lines;
+    if (run && run.buffer === bytes.buffer && run.byteOffset + run.byteLength === bytes.byteOffset) {
+      run = new Uint8Array(run.buffer, run.byteOffset, run.byteLength + bytes.byteLength);
+    } else {
+      if (run) parts.push(run);
+      run = bytes;
+    }
+  }
+  parts.push(run!);
+  return { lines: parts.length === 1 ? parts[0]! : Buffer.concat(parts), points };
 }
 
 export interface Sink {

@@ -15,14 +15,20 @@ export const faultCode = (v: number): number => (Number.isNaN(v) ? 1 : v > 0 ? 2
 
 const SPACE = 32;
 const NEWLINE = 10;
-/** A line's bytes after its series key: " value=" and ",score=" with a float64 each (24 chars at most), ",q=2", " " and a timestamp (17), "\n". */
+/** A line's bytes after its prefix: a float64 (24 chars at most), ",score=" and another, ",q=2", " " and a timestamp (17), "\n". */
 const MAX_FIELDS_BYTES = 96;
 /** Series keys kept before the cache starts over (bounded memory with many devices). */
 const MAX_DEVICES = 100_000;
 
+/** A series key as bytes, followed by the first field's name: what every line starts with. */
+interface Prefixes {
+  value: Uint8Array;
+  fault: Uint8Array;
+}
+
 export class TelemetryLines {
-  /** `site/device` -> sensor -> series key as bytes. */
-  private readonly seriesKeys = new Map<string, Map<string, Uint8Array>>();
+  /** `site/device` -> sensor -> line prefixes. */
+  private readonly seriesKeys = new Map<string, Map<string, Prefixes>>();
   private readonly out = new LineWriter();
 
   /** The message's points; `scores[i]` (when finite) is the score of reading i. */
@@ -32,15 +38,15 @@ export class TelemetryLines {
     const readings = msg.readings;
     for (let i = 0; i < readings.length; i++) {
       const rd = readings[i]!;
-      let series = keys.get(rd.sensor);
-      if (series === undefined) {
-        series = seriesBytes(seriesKey("telemetry", { device: msg.device, sensor: rd.sensor, site }));
-        keys.set(rd.sensor, series);
+      let prefix = keys.get(rd.sensor);
+      if (prefix === undefined) {
+        const series = seriesKey("telemetry", { device: msg.device, sensor: rd.sensor, site });
+        prefix = { value: seriesBytes(series + " value="), fault: seriesBytes(series + " fault=") };
+        keys.set(rd.sensor, prefix);
       }
-      w.reserve(series.length + MAX_FIELDS_BYTES);
-      w.bytes(series);
+      w.reserve(prefix.value.length + MAX_FIELDS_BYTES);
       if (Number.isFinite(rd.value)) {
-        w.ascii(" value=");
+        w.bytes(prefix.value);
         w.float(rd.value);
         const sc = scores?.[i];
         if (sc !== undefined && Number.isFinite(sc)) {
@@ -48,7 +54,7 @@ export class TelemetryLines {
           w.float(sc);
         }
       } else {
-        w.ascii(" fault=");
+        w.bytes(prefix.fault);
         w.int(faultCode(rd.value));
       }
       if (rd.q !== undefined) {
@@ -63,7 +69,7 @@ export class TelemetryLines {
   }
 
   /** The series keys of one (site, device), by sensor. */
-  private seriesOf(site: string, device: string): Map<string, Uint8Array> {
+  private seriesOf(site: string, device: string): Map<string, Prefixes> {
     const k = site + "/" + device;
     let bySensor = this.seriesKeys.get(k);
     if (!bySensor) {

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatFloat, seriesKey, toLine } from "../../src/sinks/line-protocol.ts";
 import { LineWriter } from "../../src/sinks/line-writer.ts";
+import { joinBatches } from "../../src/sinks/sink.ts";
 import { faultCode, TelemetryLines } from "../../src/sinks/telemetry-lines.ts";
 
 const text = (b: Uint8Array | string) => (typeof b === "string" ? b : Buffer.from(b).toString("utf8"));
@@ -69,6 +70,36 @@ describe("LineWriter", () => {
       }),
       { numRuns: 20_000 },
     );
+  });
+
+  it("hands out views that later writes and new slabs leave alone; consecutive ones join without a copy", () => {
+    const w = new LineWriter(256);
+    const taken: { view: Uint8Array; want: string }[] = [];
+    for (let i = 0; i < 200; i++) {
+      let want = "";
+      for (let j = 0; j < i % 7; j++) {
+        w.reserve(40);
+        w.ascii("m v=");
+        w.int(i * 1000 + j);
+        w.byte(10);
+        want += `m v=${i * 1000 + j}\n`;
+      }
+      taken.push({ view: w.take(), want });
+    }
+    for (const t of taken) expect(text(t.view)).toBe(t.want);
+    const batches = taken.map((t) => ({ lines: t.view, points: 1 }));
+    const joined = joinBatches(batches);
+    expect(text(joined.lines)).toBe(taken.map((t) => t.want).join(""));
+    expect(joined.points).toBe(200);
+    // Two views from one slab, one after the other: the joined batch is a view of that slab.
+    const a = taken[3]!.view;
+    const b = taken[4]!.view;
+    const ab = joinBatches([{ lines: a, points: 1 }, { lines: b, points: 1 }]).lines as Uint8Array;
+    expect(ab.buffer).toBe(a.buffer);
+    expect(text(ab)).toBe(taken[3]!.want + taken[4]!.want);
+    // Text and bytes together, and text alone.
+    expect(text(joinBatches([{ lines: "x 1\n", points: 1 }, { lines: b, points: 1 }, { lines: "y 2\n", points: 1 }]).lines)).toBe("x 1\n" + taken[4]!.want + "y 2\n");
+    expect(joinBatches([{ lines: "x 1\n", points: 1 }, { lines: "y 2\n", points: 1 }]).lines).toBe("x 1\ny 2\n");
   });
 
   it("grows its buffer and keeps what was written", () => {
