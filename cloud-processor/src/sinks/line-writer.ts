@@ -14,6 +14,12 @@ import { formatFloat } from "./line-protocol.ts";
 
 const ZERO = 48;
 const MINUS = 45;
+/** "00" to "99" as ASCII, two bytes each. */
+const PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  PAIRS[2 * i] = ZERO + Math.floor(i / 10);
+  PAIRS[2 * i + 1] = ZERO + (i % 10);
+}
 
 export class LineWriter {
   private buf: Buffer;
@@ -74,21 +80,25 @@ export class LineWriter {
     this.small(lo, 8);
   }
 
-  /** 0 <= v < 1e8, left-padded with zeros to `width` digits. */
+  /** 0 <= v < 1e8, left-padded with zeros to `width` digits; two digits a step. */
   private small(v: number, width: number): void {
     const buf = this.buf;
-    let digits = 1;
-    for (let p = 10; p <= v && digits < 8; p *= 10) digits++;
-    if (digits < width) digits = width;
+    let digits = width;
+    if (digits === 0) {
+      digits = 1;
+      for (let p = 10; p <= v && digits < 8; p *= 10) digits++;
+    }
     let i = this.n + digits;
     this.n = i;
     let x = v | 0;
-    do {
-      const q = (x / 10) | 0;
-      buf[--i] = ZERO + x - q * 10;
+    for (; digits >= 2; digits -= 2) {
+      const q = (x / 100) | 0;
+      const r = (x - q * 100) << 1;
+      buf[--i] = PAIRS[r + 1]!;
+      buf[--i] = PAIRS[r]!;
       x = q;
-      digits--;
-    } while (digits > 0);
+    }
+    if (digits === 1) buf[--i] = ZERO + x;
   }
 
   /** A finite float field value, exactly as `formatFloat` writes it. */
