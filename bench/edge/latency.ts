@@ -106,6 +106,9 @@ http: { listen: null }
   });
   await agent.start();
   const peer = await open(peerPath);
+  // The agent acks each stored frame over the port: read them as the MCU's UART would (a pty
+  // nobody reads fills up, blocks the agent's writes and stalls the run).
+  peer.on("data", () => undefined);
   await new Promise((r) => setTimeout(r, 300));
   const arrival: number[] = [];
   const write: number[] = [];
