@@ -1,4 +1,4 @@
-/** Small JSON state files written atomically (tmp + fsync + rename). */
+/** Small JSON state files written atomically (tmp + fsync + rename; see writeJsonAtomic). */
 import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
@@ -11,13 +11,19 @@ export function readJson<T>(path: string): T | undefined {
   }
 }
 
-export function writeJsonAtomic(path: string, value: unknown): void {
+/**
+ * Replaces `path` with `value` as JSON, all or nothing (tmp file, rename). `durable: false`
+ * skips the fsync: the new content still survives the process being killed (the rename is
+ * the commit, and the page cache outlives the process) but not a power loss, and the write
+ * takes tens of microseconds instead of milliseconds.
+ */
+export function writeJsonAtomic(path: string, value: unknown, opts: { durable?: boolean } = {}): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
     writeSync(fd, JSON.stringify(value));
-    fdatasyncSync(fd);
+    if (opts.durable !== false) fdatasyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -2,8 +2,8 @@
  * The readings seqs of one MCU boot whose readings are in the outbox, kept on disk so a
  * restarted agent still drops (and re-acks) the retransmit of a frame it stored just before
  * it died (firmware-contracts README, "Reliable delivery"; edge-agent README). One small
- * JSON file per serial-frames input, `{boot, seqs}`, rewritten atomically (tmp + fsync +
- * rename) after the outbox append and before the ack. Only MCUs that send a boot id in their
+ * JSON file per serial-frames input, `{boot, seqs}`, rewritten atomically (tmp + rename)
+ * right after the outbox append and before the ack. Only MCUs that send a boot id in their
  * hello are remembered: without one a restarted agent cannot tell a retransmit from the
  * first frames of a new MCU boot.
  */
@@ -62,7 +62,13 @@ export class StoredSeqs {
       changed = true;
     }
     if (this.seqs.length > this.window) this.seqs.splice(0, this.seqs.length - this.window);
-    if (changed && this.file) writeJsonAtomic(this.file, { boot, seqs: this.seqs } satisfies Saved);
+    // Not fsync'd: this file must survive the agent being killed, which the rename gives, and
+    // the time between the outbox append and this rename is the one window in which a kill
+    // can still store a re-sent frame twice (an fsync made it milliseconds; now it is tens of
+    // microseconds). After a power loss the MCU restarts too, with a new boot id, so the
+    // previous boot's seqs no longer matter; an MCU powered on its own may see a frame of
+    // the last moments stored twice, never lost.
+    if (changed && this.file) writeJsonAtomic(this.file, { boot, seqs: this.seqs } satisfies Saved, { durable: false });
   }
 }
 
