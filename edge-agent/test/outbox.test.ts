@@ -179,3 +179,57 @@ describe("SegmentOutbox", () => {
     }
   });
 });
+
+describe("SegmentOutbox: records with meta, appended together", () => {
+  const meta = (s: string) => new Uint8Array(Buffer.from(s));
+
+  it("appendAll writes in one go, gives increasing ids, and meta stays off the payload", async () => {
+    const box = await openBox(tmp());
+    const r = box.appendAll([msg(1), { ...msg(2), meta: meta("m2") }, msg(3)]);
+    expect(r.every((x) => x.ok)).toBe(true);
+    const ids = r.map((x) => (x.ok ? x.id : -1));
+    expect(ids[1]).toBeGreaterThan(ids[0]!);
+    expect(ids[2]).toBeGreaterThan(ids[1]!);
+    const recs = readAll(box);
+    expect(recs.map(numOf)).toEqual([1, 2, 3]);
+    expect(recs.map((x) => x.payload.length)).toEqual([16, 16, 16]);
+    expect(recs.map((x) => (x.meta ? Buffer.from(x.meta).toString() : null))).toEqual([null, "m2", null]);
+    expect(box.stats().depth).toBe(3);
+    await box.close();
+  });
+
+  it("after a restart, lists the meta of the records still unacknowledged, in order", async () => {
+    const dir = tmp();
+    const a = await openBox(dir, { segmentBytes: 4096 });
+    for (let i = 0; i < 300; i++) a.append(i % 50 === 0 ? { ...msg(i), meta: meta(`m${i}`) } : msg(i));
+    for (const r of a.read(120)) a.ack(r.id);
+    await tick();
+    // No close: a crash.
+    const b = await openBox(dir, { segmentBytes: 4096 });
+    expect(b.recoveredMeta().map((m) => Buffer.from(m).toString())).toEqual(["m150", "m200", "m250"]);
+    expect(readAll(b).map(numOf)[0]).toBe(120);
+    await b.close();
+  });
+
+  it("a torn write loses its record and its meta together", async () => {
+    const dir = tmp();
+    const a = await openBox(dir);
+    a.append({ ...msg(1), meta: meta("kept") });
+    a.append({ ...msg(2), meta: meta("torn") });
+    const seg = readdirSync(dir).find((f) => f.startsWith("seg-"))!;
+    truncateSync(join(dir, seg), statSync(join(dir, seg)).size - 3);
+    const b = await openBox(dir);
+    expect(b.recoveredMeta().map((m) => Buffer.from(m).toString())).toEqual(["kept"]);
+    expect(readAll(b).map(numOf)).toEqual([1]);
+    await b.close();
+  });
+
+  it("drop-newest refuses all of an appendAll or none, and meta over 64 KiB is refused", async () => {
+    const box = await openBox(tmp(), { maxBytes: 200, full: "drop-newest" });
+    expect(box.appendAll([msg(1, 60), msg(2, 60), msg(3, 60)]).map((r) => r.ok)).toEqual([false, false, false]);
+    expect(box.stats().refused).toBe(3);
+    expect(box.appendAll([msg(1, 60), msg(2, 60)]).map((r) => r.ok)).toEqual([true, true]);
+    expect(() => box.append({ ...msg(4), meta: new Uint8Array(70_000) })).toThrow(/meta/);
+    await box.close();
+  });
+});

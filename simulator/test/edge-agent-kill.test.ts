@@ -7,8 +7,9 @@
  * (sensor, value) after dropping MQTT redeliveries by (boot, seq). Without it (an MCU that
  * ignores acks) the line still works, but what was on the line during a kill is gone. A third
  * run hits the narrowest window on purpose: the agent kills itself right after a frame's
- * readings are in its outbox and before the ack is written (FIELDLINE_TEST_KILL_AFTER_STORED_FRAMES);
- * the restarted agent must drop the re-sent frame (MCU boot id + stored seqs on disk).
+ * readings are in its outbox, before its seqs reach the state file and before the ack is
+ * written (FIELDLINE_TEST_KILL_AFTER_STORED_FRAMES); the restarted agent must drop the re-sent
+ * frame (MCU boot id + the stored seqs marked in the outbox records).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";

@@ -13,7 +13,7 @@ import type { AgentConfig } from "../config/schema";
 import type { GpioChip, OutputLine } from "../gpio/chip";
 import { gpioRegistry } from "../gpio/registry";
 import { inputRegistry } from "../inputs/registry";
-import type { ReadingSource, SourceEvent, SourceReading, SourceSink } from "../inputs/source";
+import type { ReadingSource, SourceEvent, SourceReading, SourceSink, StoredMark } from "../inputs/source";
 import { OpsServer } from "../ops/http";
 import { AgentMetrics } from "../ops/metrics";
 import { SegmentOutbox, type Outbox } from "../outbox";
@@ -25,6 +25,7 @@ import { Uplink } from "../uplink/uplink";
 import { Batcher } from "./batcher";
 import { runCommand } from "./commands";
 import { prepareRules, type StoredConfig } from "./desired-config";
+import { decodeMarks, encodeMarks } from "./marks";
 import { Messages } from "./messages";
 import { readJson, writeJsonAtomic } from "./state-file";
 
@@ -97,13 +98,17 @@ export class Agent {
     this.batcher = new Batcher({
       maxBatch: cfg.telemetry.maxBatch,
       lingerMs: cfg.telemetry.lingerMs,
-      flush: (rs) => this.messages.telemetry(rs),
+      flush: (batches, marks) =>
+        this.messages.telemetryAll(
+          batches,
+          encodeMarks(marks as StoredMark[][], (bytes) => this.logger.warn({ bytes }, "stored marks too large for one outbox record; kept in the state files only")),
+        ),
     });
   }
 
   /** The sink every input delivers to. Readings hit local safety before anything else. */
   readonly sink: SourceSink = {
-    readings: (rs) => this.onReadings(rs),
+    readings: (rs, marks) => this.onReadings(rs, marks),
     stored: (done) => this.batcher.whenFlushed(done),
     event: (e) => this.onSourceEvent(e),
     rejected: (reason, detail) => this.reject(reason, detail),
@@ -122,6 +127,7 @@ export class Agent {
   private async startAll(): Promise<void> {
     const { cfg, logger } = this;
     await this.outbox.open();
+    const recoveredMarks = decodeMarks(this.outbox.recoveredMeta());
     const s = this.outbox.stats();
     logger.info({ depth: s.depth, bytes: s.bytes, tornBytes: s.tornBytes, boot: this.envelope.boot }, "outbox open");
     if (s.tornBytes > 0) {
@@ -160,6 +166,7 @@ export class Agent {
           gpio: this.chip,
           logger,
           stateDir: join(cfg.dataDir, "inputs"),
+          recoveredMarks,
           ...(this.deps.afterStore ? { afterStore: this.deps.afterStore } : {}),
         });
       });
@@ -273,7 +280,11 @@ export class Agent {
     return join(this.cfg.dataDir, "desired-config.json");
   }
 
-  private onReadings(rs: SourceReading[]): void {
+  private onReadings(rs: SourceReading[], marks?: StoredMark[]): void {
+    this.batcher.group(() => this.addReadings(rs), marks);
+  }
+
+  private addReadings(rs: SourceReading[]): void {
     const device = this.cfg.device.id;
     let n = 0;
     for (const r of rs) {

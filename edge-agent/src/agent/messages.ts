@@ -10,7 +10,7 @@ import {
   type Reading,
   type ReportedConfig,
 } from "@fieldline/firmware-contracts";
-import type { Outbox, OutboxKind } from "../outbox";
+import type { Outbox, OutboxKind, OutboxMessage } from "../outbox";
 import type { Envelope } from "../uplink/envelope";
 
 export type EventInput = Omit<DeviceEvent, "v" | "device" | "boot" | "seq" | "t"> & { t?: number };
@@ -33,6 +33,26 @@ export class Messages {
 
   telemetry(readings: Reading[]): void {
     this.append("telemetry", false, () => encodePayload("telemetry", { ...this.envelope.next(), readings }));
+  }
+
+  /**
+   * One telemetry message per batch, all appended in one write, `meta` kept with the last
+   * (see OutboxMessage.meta): on disk with every reading of the batches, or not at all.
+   */
+  telemetryAll(batches: Reading[][], meta?: Uint8Array): void {
+    const msgs: OutboxMessage[] = [];
+    for (const readings of batches) {
+      try {
+        msgs.push({ kind: "telemetry", retain: false, payload: encodePayload("telemetry", { ...this.envelope.next(), readings }) });
+      } catch (err) {
+        this.failed++;
+        this.logger.error({ err, kind: "telemetry" }, "message does not match its schema; dropped");
+      }
+    }
+    if (msgs.length === 0) return;
+    if (meta) msgs[msgs.length - 1] = { ...msgs[msgs.length - 1]!, meta };
+    for (const r of this.outbox.appendAll(msgs)) if (!r.ok) this.failed++;
+    this.kick();
   }
 
   event(e: EventInput): void {

@@ -18,9 +18,20 @@ export interface SourceEvent {
 }
 
 /** Where an input delivers what it reads. Implementations must not throw. */
+/**
+ * What an input needs to find again after a restart if, and only if, its readings were
+ * stored: kept in the outbox with the last of them, in the same write (serial-frames: the
+ * MCU boot and the seqs of the frames those readings came from).
+ */
+export interface StoredMark {
+  input: string;
+  boot: string | number;
+  seqs: number[];
+}
+
 export interface SourceSink {
-  /** Readings from any input, in arrival order. */
-  readings(rs: SourceReading[]): void;
+  /** Readings from any input, in arrival order; `marks` are stored with them (StoredMark). */
+  readings(rs: SourceReading[], marks?: StoredMark[]): void;
   /**
    * Calls `done` once every reading passed to `readings` so far is appended to the outbox
    * (or rejected); the serial-frames input acknowledges frames to the MCU from here. Absent:
@@ -60,8 +71,11 @@ export interface InputDeps {
   /** Directory for an input's small state files (the agent passes `<dataDir>/inputs`). */
   stateDir?: string;
   /**
-   * Called once readings frames are in the outbox (and their seqs on disk), right before they
-   * are acked. For tests that kill the agent in that window; absent in production.
+   * Called once readings frames are in the outbox, before their seqs are written to the
+   * state file and before they are acked. For tests that kill the agent in that window;
+   * absent in production.
    */
   afterStore?: (input: string, seqs: readonly number[]) => void;
+  /** Marks found with the records still in the outbox at start (every input's, in order). */
+  recoveredMarks?: readonly StoredMark[];
 }

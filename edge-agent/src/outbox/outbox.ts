@@ -16,6 +16,12 @@ export interface OutboxMessage {
   retain: boolean;
   /** The encoded CBOR payload, exactly as it will be published (and republished). */
   payload: Uint8Array;
+  /**
+   * Bytes kept with the record, in the same write, and never published: what the agent must
+   * know was stored exactly when the message was (the serial input's stored frame seqs).
+   * Records read back carry it; `recoveredMeta()` lists it after a restart.
+   */
+  meta?: Uint8Array;
 }
 
 export interface OutboxRecord extends OutboxMessage {
@@ -50,6 +56,13 @@ export interface Outbox {
   close(): Promise<void>;
   /** Appends one message; written (and fsynced per the policy) before this returns. */
   append(msg: OutboxMessage): AppendResult;
+  /**
+   * Appends messages in one write (a process killed meanwhile leaves all or none of them),
+   * all or none refused when the outbox is full (drop-newest).
+   */
+  appendAll(msgs: readonly OutboxMessage[]): AppendResult[];
+  /** The meta of the records found unacknowledged when the outbox was opened, in order. */
+  recoveredMeta(): readonly Uint8Array[];
   /**
    * Up to `max` records in append order, continuing after the last record read. Every
    * record read is "in flight" until acked; `rewind()` starts over at the oldest unacked one.

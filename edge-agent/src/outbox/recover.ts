@@ -16,6 +16,8 @@ export interface ScanResult {
   records: number;
   /** Bytes of torn or corrupt data found (cut off, or skipped). */
   tornBytes: number;
+  /** Meta of the valid records at or after `from`, in order (copies). */
+  meta: Uint8Array[];
 }
 
 export function scanSegment(path: string, from: number, isLast: boolean): ScanResult {
@@ -32,19 +34,23 @@ export function scanSegment(path: string, from: number, isLast: boolean): ScanRe
     const data = buf.subarray(0, got);
     let off = 0;
     let records = 0;
+    const meta: Uint8Array[] = [];
     while (off < got) {
       const r = decodeRecord(data, off);
       if (!r.ok) break;
-      if (off >= from) records++;
+      if (off >= from) {
+        records++;
+        if (r.msg.meta) meta.push(Uint8Array.from(r.msg.meta));
+      }
       off += r.size;
     }
     const tornBytes = size - off;
     if (tornBytes > 0 && isLast) {
       ftruncateSync(fd, off);
       fdatasyncSync(fd);
-      return { size: off, end: off, records, tornBytes };
+      return { size: off, end: off, records, tornBytes, meta };
     }
-    return { size, end: off, records, tornBytes };
+    return { size, end: off, records, tornBytes, meta };
   } finally {
     closeSync(fd);
   }

@@ -78,6 +78,7 @@ export class SegmentOutbox implements Outbox {
   private timer: NodeJS.Timeout | undefined;
   private chunk: { seg: number; start: number; buf: Buffer } | undefined;
   private readFd: { seg: number; fd: number } | undefined;
+  private recovered: Uint8Array[] = [];
   private counters: OutboxStats = { depth: 0, bytes: 0, dropped: 0, refused: 0, tornBytes: 0, appended: 0, acked: 0 };
 
   constructor(opts: SegmentOutboxOptions) {
@@ -114,6 +115,7 @@ export class SegmentOutbox implements Outbox {
       this.segments.push({ no, size: r.size, end: r.end });
       this.counters.depth += r.records;
       this.counters.tornBytes += r.tornBytes;
+      for (const m of r.meta) this.recovered.push(m);
     }
     if (this.segments.length === 0) this.segments.push({ no: cursor.seg, size: 0, end: 0 });
     const first = this.segments[0]!;
@@ -143,25 +145,42 @@ export class SegmentOutbox implements Outbox {
   }
 
   append(msg: OutboxMessage): AppendResult {
+    return this.appendAll([msg])[0]!;
+  }
+
+  appendAll(msgs: readonly OutboxMessage[]): AppendResult[] {
     if (this.writeFd === undefined) throw new Error("outbox is not open");
-    const rec = encodeRecord(msg);
+    if (msgs.length === 0) return [];
+    const recs = msgs.map(encodeRecord);
+    const bytes = recs.reduce((n, r) => n + r.length, 0);
     let seg = this.last();
-    if (seg.size > 0 && seg.size + rec.length > this.opts.segmentBytes) seg = this.roll();
-    if (this.counters.bytes + rec.length > this.opts.maxBytes && !this.makeRoom(rec.length)) {
-      this.counters.refused++;
-      this.opts.onFull?.({ policy: this.opts.full, records: 1, bytes: rec.length });
-      return { ok: false, reason: "full" };
+    if (seg.size > 0 && seg.size + bytes > this.opts.segmentBytes) seg = this.roll();
+    if (this.counters.bytes + bytes > this.opts.maxBytes && !this.makeRoom(bytes)) {
+      this.counters.refused += msgs.length;
+      this.opts.onFull?.({ policy: this.opts.full, records: msgs.length, bytes });
+      return msgs.map(() => ({ ok: false, reason: "full" }));
     }
-    const id = seg.no * TWO_32 + seg.size;
-    writeSync(this.writeFd, rec);
-    seg.size += rec.length;
+    const out: AppendResult[] = [];
+    let at = seg.size;
+    for (const r of recs) {
+      out.push({ ok: true, id: seg.no * TWO_32 + at });
+      at += r.length;
+    }
+    // One write: a kill leaves all of these records or none (a power cut may tear the tail,
+    // which recovery cuts off at the last whole record).
+    writeSync(this.writeFd, recs.length === 1 ? recs[0]! : Buffer.concat(recs, bytes));
+    seg.size += bytes;
     seg.end = seg.size;
-    this.counters.bytes += rec.length;
-    this.counters.depth++;
-    this.counters.appended++;
+    this.counters.bytes += bytes;
+    this.counters.depth += msgs.length;
+    this.counters.appended += msgs.length;
     if (this.opts.fsync === "always") fdatasyncSync(this.writeFd);
     else this.dataDirty = true;
-    return { ok: true, id };
+    return out;
+  }
+
+  recoveredMeta(): readonly Uint8Array[] {
+    return this.recovered;
   }
 
   read(max: number): OutboxRecord[] {
@@ -366,6 +385,8 @@ export class SegmentOutbox implements Outbox {
 }
 
 function copyMsg(m: OutboxMessage): OutboxMessage {
-  return { kind: m.kind, retain: m.retain, payload: new Uint8Array(m.payload) };
+  const out: OutboxMessage = { kind: m.kind, retain: m.retain, payload: new Uint8Array(m.payload) };
+  if (m.meta) out.meta = new Uint8Array(m.meta);
+  return out;
 }
 

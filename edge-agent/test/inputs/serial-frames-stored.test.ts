@@ -11,7 +11,7 @@ import { encodeFrame } from "@fieldline/firmware-contracts";
 import { serialFramesSchema } from "../../src/inputs/serial-frames/config";
 import { SerialFramesSource } from "../../src/inputs/serial-frames/source";
 import { StoredSeqs } from "../../src/inputs/serial-frames/stored-seqs";
-import type { SourceReading, SourceSink } from "../../src/inputs/source";
+import type { SourceReading, SourceSink, StoredMark } from "../../src/inputs/source";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -87,7 +87,7 @@ describe("serial-frames across an agent restart", () => {
     const k1 = sink();
     first.ingest(Buffer.concat([hello(42), readings(2, 1), readings(3, 2)]), k1.s);
     expect(k1.got.map((r) => r.value)).toEqual([1, 2]);
-    expect(stored).toEqual([[2, 3]]); // on disk before this hook, and before the ack
+    expect(stored).toEqual([[2, 3]]); // this hook: in the outbox, before the state file and the ack
 
     // A new process on the same data dir: the MCU re-sends 3 (its ack never left), then 4.
     const second = new SerialFramesSource(cfg, { clock: () => 1000, stateDir });
@@ -121,5 +121,34 @@ describe("serial-frames across an agent restart", () => {
     const k = sink();
     second.ingest(Buffer.concat([hello(), readings(2, 1)]), k.s);
     expect(k.got).toHaveLength(1);
+  });
+
+  it("killed between the outbox append and the state file: the marks kept in the outbox make the retransmit a duplicate", () => {
+    const stateDir = tempDir();
+    const marks: StoredMark[] = [];
+    const first = new SerialFramesSource(cfg, { clock: () => 1000, stateDir });
+    // Readings handed over with their marks; `stored` never calls back: the process died
+    // after the append, so no state file and no ack.
+    first.ingest(Buffer.concat([hello(42), readings(2, 1), readings(3, 2)]), {
+      readings: (_rs, m) => marks.push(...(m ?? [])),
+      stored: () => undefined,
+      event: () => undefined,
+      rejected: () => undefined,
+    });
+    expect(marks).toEqual([{ input: first.id, boot: 42, seqs: [2, 3] }]);
+    expect(new StoredSeqs(join(stateDir, `${first.id.replace(/[^A-Za-z0-9._-]/g, "_")}.seqs.json`)).load()).toBeUndefined();
+
+    // Older marks of another boot and another input's marks are in the outbox too.
+    const recovered: StoredMark[] = [{ input: first.id, boot: 41, seqs: [7] }, { input: "other", boot: 42, seqs: [9] }, ...marks];
+    const second = new SerialFramesSource(cfg, { clock: () => 1000, stateDir, recoveredMarks: recovered });
+    const k = sink();
+    second.ingest(Buffer.concat([readings(2, 1), readings(3, 2), readings(9, 5), readings(4, 3)]), k.s);
+    expect(k.got.map((r) => r.value)).toEqual([5, 3]);
+    expect(second.counters.duplicates).toBe(2);
+    // And they are in the state file now, for when those records have left the outbox.
+    const third = new SerialFramesSource(cfg, { clock: () => 1000, stateDir });
+    const k3 = sink();
+    third.ingest(readings(3, 2), k3.s);
+    expect(third.counters.duplicates).toBe(1);
   });
 });

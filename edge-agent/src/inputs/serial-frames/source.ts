@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { encodeFrame, FrameDecoder, type Frame, type HelloBody } from "@fieldline/firmware-contracts";
 import { defaultInputId } from "../id";
-import type { InputDeps, ReadingSource, SourceReading, SourceSink } from "../source";
+import type { InputDeps, ReadingSource, SourceReading, SourceSink, StoredMark } from "../source";
 import { ReopeningPort } from "../serial/port";
 import { reportPortStatus } from "../serial/status";
 import type { SerialFramesConfig } from "./config";
@@ -73,7 +73,26 @@ export class SerialFramesSource implements ReadingSource {
       deps.stateDir ? join(deps.stateDir, `${this.id.replace(/[^A-Za-z0-9._-]/g, "_")}.seqs.json`) : undefined,
     );
     this.mcuBoot = this.stored.load()?.boot;
+    this.recover(deps.recoveredMarks ?? []);
     for (const seq of this.stored.seqsOf(this.mcuBoot)) this.remember(seq);
+  }
+
+  /**
+   * Adds the seqs marked in the outbox to those of the state file: a kill between the outbox
+   * append and the state file write leaves them only there. The last mark is the newest, so
+   * its MCU boot is the current one.
+   */
+  private recover(marks: readonly StoredMark[]): void {
+    const mine = marks.filter((m) => m.input === this.id);
+    const last = mine.at(-1);
+    if (!last) return;
+    const seqs = mine.filter((m) => m.boot === last.boot).flatMap((m) => m.seqs);
+    this.mcuBoot = last.boot;
+    try {
+      this.stored.add(last.boot, seqs);
+    } catch (err) {
+      this.deps.logger?.warn({ input: this.id, err: String(err) }, "could not save stored readings seqs");
+    }
   }
 
   /** Units by sensor id, from the last hello frame. */
@@ -150,17 +169,30 @@ export class SerialFramesSource implements ReadingSource {
     }
     if (out.length) {
       this.counters.readings += out.length;
-      sink.readings(out);
+      sink.readings(out, this.marks(acks, boots));
     }
     if (acks.length) {
       const ack = () => {
-        this.persist(acks, boots);
         this.deps.afterStore?.(this.id, acks);
+        this.persist(acks, boots);
         this.ack(acks);
       };
       if (sink.stored) sink.stored(ack);
       else ack();
     }
+  }
+
+  /** The frames of MCUs that sent a boot id, per boot, to be kept with their readings in the outbox. */
+  private marks(seqs: number[], boots: (McuBootId | undefined)[]): StoredMark[] | undefined {
+    let out: StoredMark[] | undefined;
+    for (let i = 0; i < seqs.length; ) {
+      const boot = boots[i];
+      let j = i;
+      while (j < seqs.length && boots[j] === boot) j++;
+      if (boot !== undefined) (out ??= []).push({ input: this.id, boot, seqs: seqs.slice(i, j) });
+      i = j;
+    }
+    return out;
   }
 
   /** Stored seqs of MCUs that sent a boot id go to disk before the ack; a failed write only costs dedupe. */
