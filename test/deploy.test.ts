@@ -87,6 +87,9 @@ describe("deploy/broker-entrypoint.sh", () => {
     const child = spawn("sh", [at("deploy/broker-entrypoint.sh")], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group: the script starts the broker through tsx, which runs node as a
+      // child, so stopping means signalling the whole group.
+      detached: true,
       env: {
         ...process.env,
         FIELDLINE_REGISTRY: `${dir}/registry.json`,
@@ -120,8 +123,19 @@ describe("deploy/broker-entrypoint.sh", () => {
       expect(await login("meter-0002", "meter-0002", "wrong-secret-000")).toBe(false);
       expect(await login("meter-0003", "meter-0003", "dev-meter-0003-secret")).toBe(false);
     } finally {
-      child.kill("SIGTERM");
-      await new Promise((r) => setTimeout(r, 300));
+      const gone = new Promise((r) => (child.exitCode !== null ? r(null) : child.once("exit", r)));
+      try {
+        process.kill(-child.pid!, "SIGTERM");
+      } catch {
+        // already gone
+      }
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      // Whatever of the group outlived SIGTERM.
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        // all gone
+      }
       await rm(dir, { recursive: true, force: true });
     }
   }, 90_000);
