@@ -47,9 +47,6 @@ export class Batcher {
    * group's last reading. Returns false (meta dropped) when nothing is pending to carry it.
    */
   group(fn: () => void, meta?: unknown): boolean {
-    // A batch already full enough goes first, so a group does not grow it past the bound
-    // for nothing.
-    if (this.buf.length >= this.opts.maxBatch) this.flush();
     this.grouping = true;
     try {
       fn();

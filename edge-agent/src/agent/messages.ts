@@ -31,10 +31,6 @@ export class Messages {
     private readonly logger: MessageLogger,
   ) {}
 
-  telemetry(readings: Reading[]): void {
-    this.append("telemetry", false, () => encodePayload("telemetry", { ...this.envelope.next(), readings }));
-  }
-
   /**
    * One telemetry message per batch, all appended in one write, `meta` kept with the last
    * (see OutboxMessage.meta): on disk with every reading of the batches, or not at all.
@@ -42,12 +38,8 @@ export class Messages {
   telemetryAll(batches: Reading[][], meta?: Uint8Array): void {
     const msgs: OutboxMessage[] = [];
     for (const readings of batches) {
-      try {
-        msgs.push({ kind: "telemetry", retain: false, payload: encodePayload("telemetry", { ...this.envelope.next(), readings }) });
-      } catch (err) {
-        this.failed++;
-        this.logger.error({ err, kind: "telemetry" }, "message does not match its schema; dropped");
-      }
+      const payload = this.encode("telemetry", () => encodePayload("telemetry", { ...this.envelope.next(), readings }));
+      if (payload) msgs.push({ kind: "telemetry", retain: false, payload });
     }
     if (msgs.length === 0) return;
     if (meta) msgs[msgs.length - 1] = { ...msgs[msgs.length - 1]!, meta };
@@ -79,16 +71,21 @@ export class Messages {
   }
 
   private append(kind: OutboxKind, retain: boolean, encode: () => Uint8Array): void {
-    let payload: Uint8Array;
-    try {
-      payload = encode();
-    } catch (err) {
-      this.failed++;
-      this.logger.error({ err, kind }, "message does not match its schema; dropped");
-      return;
-    }
+    const payload = this.encode(kind, encode);
+    if (!payload) return;
     const r = this.outbox.append({ kind, retain, payload });
     if (!r.ok) this.failed++;
     this.kick();
+  }
+
+  /** The payload, or undefined (counted and logged) when the message does not match its schema. */
+  private encode(kind: OutboxKind, encode: () => Uint8Array): Uint8Array | undefined {
+    try {
+      return encode();
+    } catch (err) {
+      this.failed++;
+      this.logger.error({ err, kind }, "message does not match its schema; dropped");
+      return undefined;
+    }
   }
 }

@@ -78,11 +78,6 @@ export class Arena {
     return this.memory.buffer;
   }
 
-  /** Bytes in use or on free lists (the memory's high-water mark). */
-  get used(): number {
-    return this.top;
-  }
-
   /** Bytes in blocks handed out and not yet returned. */
   live = 0;
 

@@ -167,14 +167,15 @@ export class SerialFramesSource implements ReadingSource {
       this.checkSeq(f.seq);
       this.onFrame(f, arrival, sink, out);
     }
+    const marks = this.marks(acks, boots);
     if (out.length) {
       this.counters.readings += out.length;
-      sink.readings(out, this.marks(acks, boots));
+      sink.readings(out, marks);
     }
     if (acks.length) {
       const ack = () => {
         this.deps.afterStore?.(this.id, acks);
-        this.persist(acks, boots);
+        this.persist(marks);
         this.ack(acks);
       };
       if (sink.stored) sink.stored(ack);
@@ -196,15 +197,9 @@ export class SerialFramesSource implements ReadingSource {
   }
 
   /** Stored seqs of MCUs that sent a boot id go to disk before the ack; a failed write only costs dedupe. */
-  private persist(seqs: number[], boots: (McuBootId | undefined)[]): void {
+  private persist(marks: StoredMark[] | undefined): void {
     try {
-      for (let i = 0; i < seqs.length; ) {
-        const boot = boots[i];
-        let j = i;
-        while (j < seqs.length && boots[j] === boot) j++;
-        if (boot !== undefined) this.stored.add(boot, seqs.slice(i, j));
-        i = j;
-      }
+      for (const m of marks ?? []) this.stored.add(m.boot, m.seqs);
     } catch (err) {
       if (!this.loggedReasons.has("stored-seqs")) {
         this.loggedReasons.add("stored-seqs");
