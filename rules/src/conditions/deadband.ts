@@ -1,5 +1,5 @@
 import type { Condition, Reading } from "../types.ts";
-import type { LeafEngine } from "./leaf.ts";
+import { UntimedLeaf } from "./leaf.ts";
 
 interface State {
   has: boolean;
@@ -10,12 +10,12 @@ interface State {
  * Report by exception: `push` returns true for the first reading and for each reading
  * that differs from the last reported value by more than `band`.
  */
-export class DeadbandEngine implements LeafEngine<State> {
+export class DeadbandEngine extends UntimedLeaf<State> {
   readonly sensor: string;
-  readonly timed = false;
   private readonly band: number;
 
   constructor(c: Extract<Condition, { kind: "deadband" }>) {
+    super();
     this.sensor = c.sensor;
     this.band = c.band;
   }
@@ -33,18 +33,6 @@ export class DeadbandEngine implements LeafEngine<State> {
 
   value(s: State): boolean {
     return s.has;
-  }
-
-  deadline(): number {
-    return Infinity;
-  }
-
-  expire(): boolean {
-    return false;
-  }
-
-  cause(_s: State, _device: string, r: Reading | undefined): Reading[] {
-    return r ? [r] : [];
   }
 
   save(s: State): unknown {

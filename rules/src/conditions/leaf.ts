@@ -24,3 +24,29 @@ export interface LeafEngine<S = unknown> {
   save(s: S): unknown;
   load(j: unknown): S;
 }
+
+/**
+ * The part every leaf that changes only on readings shares: no deadlines, nothing expires,
+ * and the reading just applied explains the value.
+ */
+export abstract class UntimedLeaf<S> implements LeafEngine<S> {
+  abstract readonly sensor: string | undefined;
+  readonly timed = false;
+  abstract init(start: number): S;
+  abstract push(s: S, r: Reading): boolean;
+  abstract value(s: S): boolean;
+  abstract save(s: S): unknown;
+  abstract load(j: unknown): S;
+
+  deadline(): number {
+    return Infinity;
+  }
+
+  expire(): boolean {
+    return false;
+  }
+
+  cause(_s: S, _device: string, r: Reading | undefined): Reading[] {
+    return r ? [r] : [];
+  }
+}

@@ -1,6 +1,6 @@
 import type { Condition, Reading } from "../types.ts";
 import { Compare } from "./comparator.ts";
-import type { LeafEngine } from "./leaf.ts";
+import { UntimedLeaf } from "./leaf.ts";
 
 /**
  * Readings inside the window, oldest first, as parallel arrays with a moving head
@@ -19,14 +19,14 @@ interface State {
  * whose time is within `window` of the newest one, scaled to `per`. Fewer than two readings
  * in the window means no rate, and the leaf is false.
  */
-export class RateEngine implements LeafEngine<State> {
+export class RateEngine extends UntimedLeaf<State> {
   readonly sensor: string;
-  readonly timed = false;
   private readonly cmp: Compare;
   private readonly windowMs: number;
   private readonly perMs: number;
 
   constructor(c: Extract<Condition, { kind: "rate" }>) {
+    super();
     this.sensor = c.sensor;
     this.cmp = new Compare(c.cmp);
     this.windowMs = c.windowMs;
@@ -62,15 +62,7 @@ export class RateEngine implements LeafEngine<State> {
     return s.on;
   }
 
-  deadline(): number {
-    return Infinity;
-  }
-
-  expire(): boolean {
-    return false;
-  }
-
-  cause(s: State, device: string, r: Reading | undefined): Reading[] {
+  override cause(s: State, device: string, r: Reading | undefined): Reading[] {
     if (!r) return [];
     if (s.ts.length - s.head < 2) return [r];
     return [{ device, sensor: this.sensor, t: s.ts[s.head]!, value: s.vs[s.head]! }, r];

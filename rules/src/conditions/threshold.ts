@@ -1,18 +1,18 @@
 import type { Condition, Reading } from "../types.ts";
 import { Compare } from "./comparator.ts";
-import type { LeafEngine } from "./leaf.ts";
+import { UntimedLeaf } from "./leaf.ts";
 
 interface State {
   on: boolean;
 }
 
 /** The value of one sensor against a comparison (with hysteresis). */
-export class ThresholdEngine implements LeafEngine<State> {
+export class ThresholdEngine extends UntimedLeaf<State> {
   readonly sensor: string;
-  readonly timed = false;
   private readonly cmp: Compare;
 
   constructor(c: Extract<Condition, { kind: "threshold" }>) {
+    super();
     this.sensor = c.sensor;
     this.cmp = new Compare(c.cmp);
   }
@@ -30,18 +30,6 @@ export class ThresholdEngine implements LeafEngine<State> {
 
   value(s: State): boolean {
     return s.on;
-  }
-
-  deadline(): number {
-    return Infinity;
-  }
-
-  expire(): boolean {
-    return false;
-  }
-
-  cause(_s: State, _device: string, r: Reading | undefined): Reading[] {
-    return r ? [r] : [];
   }
 
   save(s: State): unknown {
