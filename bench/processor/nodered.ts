@@ -14,6 +14,7 @@ import { waitHttp } from "@fieldline/test-support";
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..");
 
+/** A server the benchmark started (Node-RED, the processor). */
 export interface NodeRed {
   pid: number;
   url: string;
@@ -26,8 +27,12 @@ export async function startNodeRed(port: number): Promise<NodeRed> {
     env: { ...process.env, NR_PORT: String(port) },
     stdio: "ignore",
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/flows`, proc, 30_000);
+  return served(proc, `http://127.0.0.1:${port}`, "/flows", dir);
+}
+
+/** A server process once `url + ready` answers; `stop` ends it (SIGTERM) and removes `dir`. */
+export async function served(proc: ChildProcess, url: string, ready: string, dir: string): Promise<NodeRed> {
+  await waitHttp(`${url}${ready}`, proc, 30_000);
   return {
     pid: proc.pid!,
     url,

@@ -14,11 +14,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, setPriority, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { waitHttp } from "@fieldline/test-support";
 import { decodePayload, encodePayload, topicFilter, topics, type Telemetry } from "@fieldline/firmware-contracts";
 import mqtt, { type MqttClient } from "mqtt";
 import { freePort, influxQuery, startBroker, startInfluxV1 } from "../../cloud-processor/test/helpers/servers.ts";
-import { deployFlow, startNodeRed } from "./nodered.ts";
+import { deployFlow, served, startNodeRed } from "./nodered.ts";
 import { throughput } from "./throughput.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,18 +72,7 @@ async function startProcessor(opts: { site: string; db: string; influx: string; 
     stdio: ["ignore", "ignore", "inherit"],
   });
   if (priority !== undefined) setPriority(proc.pid!, priority);
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/healthz`, proc, 30_000);
-  return {
-    pid: proc.pid!,
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => proc.once("exit", r));
-      proc.kill("SIGTERM");
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return served(proc, `http://127.0.0.1:${port}`, "/healthz", dir);
 }
 
 function message(site: string, device: string, seq: number, readings: number, t0: number, pressure?: number): { topic: string; payload: Buffer } {
