@@ -30,7 +30,6 @@ import { arenaFor, type Arena } from "./wasm/arena.ts";
 /** Incremental updates of a lag distance between two exact recomputations. */
 const RECOMPUTE = 128;
 
-
 export interface KnnParams {
   dim: number;
   step: number;
@@ -79,19 +78,23 @@ export class KnnScale {
   private next!: Float64Array;
   /** Ages of the previous point's n best (speed only: never changes the result; arena view). */
   private seeds!: Int32Array;
-  /** The newest lag vector, newest value first (arena view). */
-  private query!: Float64Array;
   /** Pushes so far (not part of the state: the lag distances below are rebuilt after a restore). */
   private tick = 0;
   /** Approximate squared distance per phase (tick % step) and lag slot j (age span + j * stride). */
   private readonly lags: number;
-  private acc!: Float64Array;
-  /** Where `buf` and `acc` live: byte offsets in the arena, and its generation they were viewed at. */
+  /**
+   * Byte offsets in the arena: the averaged values (`buf`), the running distances (read by
+   * the kernel only), then one block of best, next, the query (the newest lag vector, the
+   * kernel's own), age and seeds; and the arena generation the views were made at.
+   */
   private readonly arena: Arena;
   private readonly bufPtr: number;
   private readonly accPtr: number;
-  /** best, next, query (doubles) then age and seeds (int32s). */
-  private readonly smallPtr: number;
+  private readonly bestPtr: number;
+  private readonly nextPtr: number;
+  private readonly queryPtr: number;
+  private readonly agePtr: number;
+  private readonly seedsPtr: number;
   private gen = -1;
   /** Per phase: tick of the last update, last lag slot updated, updates since the exact recompute. */
   private readonly accTick: Float64Array;
@@ -108,11 +111,16 @@ export class KnnScale {
     this.cap = p.ref + 2 * this.span;
     this.lags = Math.floor((this.cap - 2 * this.span) / p.stride) + 1;
     this.n = Math.max(p.k, p.predictK);
-    const small = 8 * (2 * this.n + p.dim) + 8 * this.n;
+    const n = this.n;
+    const small = 8 * (2 * n + p.dim) + 4 * 2 * n;
     this.arena = arenaFor(2 * this.cap * 8 + p.step * this.lags * 8 + small);
     this.bufPtr = this.arena.alloc(2 * this.cap * 8, this);
     this.accPtr = this.arena.alloc(p.step * this.lags * 8, this);
-    this.smallPtr = this.arena.alloc(small, this);
+    this.bestPtr = this.arena.alloc(small, this);
+    this.nextPtr = this.bestPtr + 8 * n;
+    this.queryPtr = this.nextPtr + 8 * n;
+    this.agePtr = this.queryPtr + 8 * p.dim;
+    this.seedsPtr = this.agePtr + 4 * n;
     this.view();
     this.seeds.fill(-1);
     this.raw = s ? Ring.restore(s.raw) : new Ring(p.step);
@@ -132,14 +140,12 @@ export class KnnScale {
   private view(): void {
     const a = this.arena;
     if (this.gen === a.generation) return;
-    this.buf = new Float64Array(a.buffer, this.bufPtr, 2 * this.cap);
-    this.acc = new Float64Array(a.buffer, this.accPtr, this.p.step * this.lags);
     const n = this.n;
-    this.best = new Float64Array(a.buffer, this.smallPtr, n);
-    this.next = new Float64Array(a.buffer, this.smallPtr + 8 * n, n);
-    this.query = new Float64Array(a.buffer, this.smallPtr + 16 * n, this.p.dim);
-    this.age = new Int32Array(a.buffer, this.smallPtr + 8 * (2 * n + this.p.dim), n);
-    this.seeds = new Int32Array(a.buffer, this.smallPtr + 8 * (2 * n + this.p.dim) + 4 * n, n);
+    this.buf = new Float64Array(a.buffer, this.bufPtr, 2 * this.cap);
+    this.best = new Float64Array(a.buffer, this.bestPtr, n);
+    this.next = new Float64Array(a.buffer, this.nextPtr, n);
+    this.age = new Int32Array(a.buffer, this.agePtr, n);
+    this.seeds = new Int32Array(a.buffer, this.seedsPtr, n);
     this.gen = a.generation;
   }
 
@@ -211,12 +217,11 @@ export class KnnScale {
     // Incremental for lags seen last time whose leaving value is still in the buffer.
     const jinc = exactAll ? -1 : Math.min(this.accLast[phase]!, Math.floor((this.size - 1 - 2 * span) / stride));
     const tol = 1e-9 * scale;
-    const bp = this.bufPtr;
-    const sp = this.smallPtr;
-    const ageP = sp + 8 * (2 * n + dim);
-    this.arena.seed(bp + base * 8, sp + 16 * n, dim, step * 8, sp, ageP, sp + 8 * n, n, ageP + 4 * n);
-    this.arena.search(this.accPtr + off * 8, jinc + 1, bp + (base + span) * 8, span * 8, stride * 8, buf[base]!, buf[base + span]!, tol,
-      bp + base * 8, sp + 16 * n, dim, step * 8, sp, ageP, sp + 8 * n, n, span, stride, jmax + 1);
+    const newest = this.bufPtr + base * 8;
+    const { queryPtr, bestPtr, agePtr, nextPtr } = this;
+    this.arena.seed(newest, queryPtr, dim, step * 8, bestPtr, agePtr, nextPtr, n, this.seedsPtr);
+    this.arena.search(this.accPtr + off * 8, jinc + 1, newest + span * 8, span * 8, stride * 8, buf[base]!, buf[base + span]!, tol,
+      newest, queryPtr, dim, step * 8, bestPtr, agePtr, nextPtr, n, span, stride, jmax + 1);
     this.accTick[phase] = this.tick;
     this.accLast[phase] = jmax;
     this.accRuns[phase] = exactAll ? 0 : this.accRuns[phase]! + 1;
