@@ -7,7 +7,7 @@ const r = (value: number): Reading => ({ sensor: "s", t: 1000 + value, value });
 
 function batcher(maxBatch: number) {
   const flushes: { batches: number[][]; metas: unknown[] }[] = [];
-  const b = new Batcher({ maxBatch, lingerMs: 60_000, flush: (batches, metas) => flushes.push({ batches: batches.map((x) => x.map((y) => y.value)), metas }) });
+  const b = new Batcher<string>({ maxBatch, lingerMs: 60_000, flush: (batches, metas) => flushes.push({ batches: batches.map((x) => x.map((y) => y.value)), metas }) });
   return { b, flushes };
 }
 

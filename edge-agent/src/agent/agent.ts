@@ -52,7 +52,7 @@ export class Agent {
   readonly logger: Logger;
   private readonly clock: () => number;
   private readonly messages: Messages;
-  private readonly batcher: Batcher;
+  private readonly batcher: Batcher<StoredMark[]>;
   private uplink: Uplink | undefined;
   private safety: LocalSafety | undefined;
   private actuators: Actuators | undefined;
@@ -95,13 +95,13 @@ export class Agent {
       () => this.messages.failed,
     );
     this.messages = new Messages(this.envelope, this.outbox, this.clock, () => this.uplink?.kick(), this.logger);
-    this.batcher = new Batcher({
+    this.batcher = new Batcher<StoredMark[]>({
       maxBatch: cfg.telemetry.maxBatch,
       lingerMs: cfg.telemetry.lingerMs,
       flush: (batches, marks) =>
         this.messages.telemetryAll(
           batches,
-          encodeMarks(marks as StoredMark[][], (bytes) => this.logger.warn({ bytes }, "stored marks too large for one outbox record; kept in the state files only")),
+          encodeMarks(marks, (bytes) => this.logger.warn({ bytes }, "stored marks too large for one outbox record; kept in the state files only")),
         ),
     });
   }

@@ -12,22 +12,23 @@
  */
 import type { Reading } from "@fieldline/firmware-contracts";
 
-export interface BatcherOptions {
+export interface BatcherOptions<M> {
   maxBatch: number;
   lingerMs: number;
   /** Batches of at most `maxBatch` readings, in order, and the metas of the groups they close. */
-  flush(batches: Reading[][], metas: unknown[]): void;
+  flush(batches: Reading[][], metas: M[]): void;
 }
 
-export class Batcher {
+/** `M`: the meta a group carries. */
+export class Batcher<M = never> {
   private buf: Reading[] = [];
-  private metas: unknown[] = [];
+  private metas: M[] = [];
   private grouping = false;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly opts: BatcherOptions) {}
+  constructor(private readonly opts: BatcherOptions<M>) {}
 
   add(r: Reading): void {
     this.buf.push(r);
@@ -46,7 +47,7 @@ export class Batcher {
    * Runs `fn`, whose `add`s form one group, then keeps `meta` with the batch that holds the
    * group's last reading. Returns false (meta dropped) when nothing is pending to carry it.
    */
-  group(fn: () => void, meta?: unknown): boolean {
+  group(fn: () => void, meta?: M): boolean {
     this.grouping = true;
     try {
       fn();
