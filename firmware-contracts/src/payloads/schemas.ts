@@ -82,6 +82,8 @@ export const state = z.object({
   status: z.enum(["online", "offline"]),
   agent: z.string().max(64).optional(),
   firmware: z.string().max(64).optional(),
+  /** The device's labels (from its local config), so label-scoped rules resolve in the cloud too. */
+  labels: z.record(id, z.string().max(128)).optional(),
 });
 
 export const event = z.object({
