@@ -104,6 +104,8 @@ export const configSchema = z
           .boolean()
           .default(true)
           .describe("Advance rule time with the wall clock every alerts.tickMs, so stale rules fire for silent devices; off when replaying recorded telemetry (event time only)."),
+        reorderMs: ms(30_000, "How long a gap in a device's telemetry seqs holds its later messages back from the rules, so a redelivered backlog is evaluated in the order the device sent it."),
+        reorderMaxHeld: z.number().int().min(1).max(1_000_000).default(5000).describe("Most messages held back per device while waiting for a gap to fill."),
       })
       .prefault({}),
     http: z

@@ -12,6 +12,7 @@ import type { AnomalyAlerts } from "./alerts/anomaly.ts";
 import type { Detection } from "./detectors/detection.ts";
 import type { DeadLetterStore } from "./ingest/dead-letter.ts";
 import type { Deduper } from "./ingest/dedupe.ts";
+import { Sequencer, type Position } from "./ingest/sequencer.ts";
 import { decodeTelemetry } from "./ingest/telemetry.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RulesService } from "./rules-service.ts";
@@ -32,6 +33,13 @@ export interface PipelineParts {
   alert?: (s: AlertSignal) => void;
   /** Told about each device the first time it is seen (site, device). */
   deviceSeen?: (site: string, device: string) => void;
+  /** Per-device order for the rules (see ingest/sequencer.ts); defaults: 30 s, 5000. */
+  order?: { holdMs: number; maxHeld: number };
+}
+
+interface Sequenced {
+  site: string;
+  msg: Telemetry;
 }
 
 
@@ -40,8 +48,45 @@ export class Pipeline {
   private readonly suppressed = new Map<string, number>();
   private readonly sites = new Map<string, string>();
   private readonly points = new TelemetryLines();
+  /** The rules see each device's messages in the order it sent them. */
+  private readonly order: Sequencer<Sequenced>;
+  private readonly lateBoots = new Set<string>();
 
-  constructor(private readonly p: PipelineParts) {}
+  constructor(private readonly p: PipelineParts) {
+    const { metrics, log } = p;
+    this.order = new Sequencer<Sequenced>({
+      holdMs: p.order?.holdMs ?? 30_000,
+      maxHeld: p.order?.maxHeld ?? 5000,
+      release: (_device, x) => this.rules(x.site, x.msg),
+      gaveUp: (device, boot, from, to) => {
+        metrics.orderGaveUp.inc(to - from + 1);
+        log.warn({ event: "rules-gap-given-up", device, boot, from, to }, "telemetry seqs never arrived in time; rules went on without them");
+      },
+      late: (device, boot, seq) => {
+        metrics.orderLate.inc();
+        const k = `${device}\u0000${boot}`;
+        if (this.lateBoots.has(k)) return;
+        if (this.lateBoots.size >= 10_000) this.lateBoots.clear();
+        this.lateBoots.add(k);
+        log.warn({ event: "rules-late-boot", device, boot, seq }, "messages of an earlier boot after a newer one; rules judge them by their times (logged once per boot)");
+      },
+    });
+  }
+
+  /** Gives up gaps that have waited long enough (called on the processor's tick). */
+  expireOrder(): void {
+    this.order.expire();
+    this.p.metrics.orderHeld.set(this.order.held);
+  }
+
+  /** Where each device's order stands, for the rules checkpoint. */
+  orderPositions(): Record<string, Position> {
+    return this.order.positions();
+  }
+
+  restoreOrder(positions: Record<string, Position>): void {
+    this.order.restore(positions);
+  }
 
   /** Devices seen so far with their site. */
   get devices(): ReadonlyMap<string, string> {
@@ -86,14 +131,15 @@ export class Pipeline {
         break;
     }
     metrics.messages.inc({ result: "ok" });
-    this.rules(addr.site, msg);
+    metrics.readings.inc(msg.readings.length);
+    this.order.offer(msg.device, msg.boot, msg.seq, { site: addr.site, msg });
     if (!this.p.detection) return this.p.write(this.points.lines(addr.site, msg, undefined));
     return new Promise<void>((resolve, reject) => {
       this.detect(addr.site, msg, (scores) => this.p.write(this.points.lines(addr.site, msg, scores)).then(resolve, reject));
     });
   }
 
-  /** Runs the rules over the readings now, before scoring, so their alerts go out first. */
+  /** Runs the rules over a message's readings (as soon as it is in order), before scoring, so their alerts go out first. */
   private rules(site: string, msg: Telemetry): void {
     const { rules, alert, metrics } = this.p;
     let nonFinite = 0;
@@ -103,7 +149,6 @@ export class Pipeline {
         for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
       }
     }
-    metrics.readings.inc(msg.readings.length);
     if (nonFinite) metrics.nonFinite.inc(nonFinite);
   }
 

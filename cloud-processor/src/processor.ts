@@ -3,7 +3,7 @@
  * and the operator API. The constructor only stores; start() acquires files, connections,
  * sockets and timers; stop() releases every one of them.
  */
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { topicFilter } from "@fieldline/firmware-contracts";
 import { pino, type Logger } from "pino";
@@ -126,6 +126,7 @@ export class Processor {
       rules: this.rules,
       alert: signal,
       deviceSeen: (site, device) => this.rules.deviceSeen(site, device),
+      order: { holdMs: cfg.rules.reorderMs, maxHeld: cfg.rules.reorderMaxHeld },
     });
     this.writer.on("drained", () => this.session.resume());
     this.api = new HttpApi(
@@ -153,6 +154,7 @@ export class Processor {
     this.stopping = false;
     await mkdir(this.cfg.dataDir, { recursive: true });
     await this.rules.load(this.cfg.rules.file);
+    await this.restoreOrder();
     await this.deadLetters.start();
     await this.history.start();
     const active = await this.history.active();
@@ -174,6 +176,7 @@ export class Processor {
   }
 
   private tick(): void {
+    this.pipeline.expireOrder();
     if (this.cfg.rules.wallClock) for (const s of this.rules.advance(Date.now())) void this.alerts.signal(s).catch(() => {});
     void this.alerts.tick();
     const m = this.metrics;
@@ -189,9 +192,34 @@ export class Processor {
   private async checkpoint(): Promise<void> {
     try {
       await this.detection?.checkpoint();
-      await this.rules.checkpoint();
+      await this.checkpointRules();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "checkpoint failed");
+    }
+  }
+
+  private get orderPath(): string {
+    return join(this.cfg.dataDir, "rules-order.json");
+  }
+
+  /**
+   * The rules' state, then where each device's message order stood. The positions are taken
+   * before the evaluator's snapshot, so they are never ahead of it: after a crash between the
+   * two writes, some messages reach the rules a second time, and the evaluator ignores
+   * readings it has already seen.
+   */
+  private async checkpointRules(): Promise<void> {
+    const positions = this.pipeline.orderPositions();
+    await this.rules.checkpoint();
+    await writeFile(`${this.orderPath}.tmp`, JSON.stringify(positions));
+    await rename(`${this.orderPath}.tmp`, this.orderPath);
+  }
+
+  private async restoreOrder(): Promise<void> {
+    try {
+      this.pipeline.restoreOrder(JSON.parse(await readFile(this.orderPath, "utf8")) as Parameters<Pipeline["restoreOrder"]>[0]);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message }, "rules order positions unreadable; starting fresh");
     }
   }
 
@@ -204,7 +232,7 @@ export class Processor {
     await this.writer.stop(graceMs);
     await this.alerts.idle();
     await this.session.stop();
-    await this.rules.checkpoint().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules checkpoint failed"));
+    await this.checkpointRules().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules checkpoint failed"));
     await this.history.stop();
     await this.deadLetters.stop();
     await this.api.stop();

@@ -27,6 +27,6 @@ export class PlatformRun {
   async stop(): Promise<void> {
     await this.platform?.stop().catch(() => undefined);
     killAll();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    if (this.dir && !process.env.FL_KEEP) await rm(this.dir, { recursive: true, force: true });
   }
 }

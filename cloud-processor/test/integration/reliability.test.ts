@@ -115,7 +115,7 @@ describe("reliability", () => {
   it("rule state survives a restart: an alert raised before the restart clears after it", async () => {
     const rulesFile = join(dir.path, "rules.yaml");
     await writeFile(rulesFile, "rules:\n  - id: hot\n    when:\n      threshold: { sensor: temp, above: 50 }\n");
-    const cfg = () => ({ ...config(), rules: { file: rulesFile, wallClock: false } });
+    const cfg = () => ({ ...config(), rules: { ...config().rules, file: rulesFile, wallClock: false } });
     const hot = async (p: Processor) =>
       ((await (await fetch(`${p.api.url}/alerts`)).json()) as { rule: string; device: string }[]).filter((a) => a.rule === "hot" && a.device === "rr");
     const first = new Processor(cfg());

@@ -38,7 +38,7 @@ export class Messages {
   telemetryAll(batches: Reading[][], meta?: Uint8Array): void {
     const msgs: OutboxMessage[] = [];
     for (const readings of batches) {
-      const payload = this.encode("telemetry", () => encodePayload("telemetry", { ...this.envelope.next(), readings }));
+      const payload = this.encode("telemetry", () => encodePayload("telemetry", { ...this.envelope.next("telemetry"), readings }));
       if (payload) msgs.push({ kind: "telemetry", retain: false, payload });
     }
     if (msgs.length === 0) return;
@@ -49,7 +49,7 @@ export class Messages {
 
   event(e: EventInput): void {
     const { rule, t, ...rest } = e;
-    const value: DeviceEvent = { ...this.envelope.next(), t: t ?? this.clock(), ...rest };
+    const value: DeviceEvent = { ...this.envelope.next("events"), t: t ?? this.clock(), ...rest };
     // Rule ids may use characters topic ids may not; such an id travels in data instead.
     if (rule !== undefined) {
       if (ID_PATTERN.test(rule)) value.rule = rule;
@@ -60,13 +60,13 @@ export class Messages {
 
   commandResult(r: Omit<CommandResult, "v" | "device" | "boot" | "seq" | "t">): void {
     this.append("commandResults", false, () =>
-      encodePayload("commandResults", { ...this.envelope.next(), t: this.clock(), ...r }),
+      encodePayload("commandResults", { ...this.envelope.next("commandResults"), t: this.clock(), ...r }),
     );
   }
 
   reportedConfig(r: Omit<ReportedConfig, "v" | "device" | "boot" | "seq" | "t">): void {
     this.append("reportedConfig", true, () =>
-      encodePayload("reportedConfig", { ...this.envelope.next(), t: this.clock(), ...r }),
+      encodePayload("reportedConfig", { ...this.envelope.next("reportedConfig"), t: this.clock(), ...r }),
     );
   }
 

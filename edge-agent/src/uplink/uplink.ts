@@ -122,7 +122,7 @@ export class Uplink {
   private statePayload(status: "online" | "offline"): Uint8Array {
     const firmware = this.opts.firmware?.();
     return encodePayload("state", {
-      ...this.opts.envelope.next(),
+      ...this.opts.envelope.next("state"),
       t: this.opts.clock(),
       status,
       ...(this.opts.agent ? { agent: this.opts.agent } : {}),

@@ -29,7 +29,7 @@ export const seq = z
   .int()
   .min(0)
   .max(Number.MAX_SAFE_INTEGER)
-  .describe("per-boot sequence number, starting at 0");
+  .describe("per-boot sequence number of the message's topic kind: 0, 1, 2, ... with no gap");
 /** Event time: integer milliseconds since the Unix epoch, encoded as a CBOR integer. */
 export const millis = z
   .number()
