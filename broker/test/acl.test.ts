@@ -10,25 +10,25 @@ import { filterCovers } from "../src/acl/filter.ts";
 import type { IdentityRecord, Role } from "../src/registry/types.ts";
 
 const KINDS = Object.keys(TOPIC_KINDS) as TopicKind[];
-// Columns follow KINDS: telemetry state events alerts commands commandResults desiredConfig reportedConfig
+// Columns follow KINDS: telemetry state events alerts commands commandResults desiredConfig reportedConfig stored
 const MATRIX: Record<string, string> = {
-  "device pub own": "1 1 1 0 0 1 0 1",
-  "device pub other": "0 0 0 0 0 0 0 0",
-  "device sub own": "0 0 0 0 1 0 1 0",
-  "device sub other": "0 0 0 0 0 0 0 0",
-  "device sub all": "0 0 0 0 0 0 0 0",
-  "processor pub own": "0 0 0 1 1 0 1 0",
-  "processor pub other": "0 0 0 1 1 0 1 0",
-  "processor sub own": "1 1 1 1 0 1 0 1",
-  "processor sub all": "1 1 1 1 0 1 0 1",
-  "node-red pub own": "0 0 0 0 1 0 0 0",
-  "node-red pub other": "0 0 0 0 1 0 0 0",
-  "node-red sub own": "1 1 0 1 0 1 0 0",
-  "node-red sub all": "1 1 0 1 0 1 0 0",
-  "operator pub own": "0 0 0 0 1 0 0 0",
-  "operator pub other": "0 0 0 0 1 0 0 0",
-  "operator sub own": "1 1 0 1 0 1 0 0",
-  "operator sub all": "1 1 0 1 0 1 0 0",
+  "device pub own": "1 1 1 0 0 1 0 1 0",
+  "device pub other": "0 0 0 0 0 0 0 0 0",
+  "device sub own": "0 0 0 0 1 0 1 0 1",
+  "device sub other": "0 0 0 0 0 0 0 0 0",
+  "device sub all": "0 0 0 0 0 0 0 0 0",
+  "processor pub own": "0 0 0 1 1 0 1 0 1",
+  "processor pub other": "0 0 0 1 1 0 1 0 1",
+  "processor sub own": "1 1 1 1 0 1 0 1 0",
+  "processor sub all": "1 1 1 1 0 1 0 1 0",
+  "node-red pub own": "0 0 0 0 1 0 0 0 0",
+  "node-red pub other": "0 0 0 0 1 0 0 0 0",
+  "node-red sub own": "1 1 0 1 0 1 0 0 0",
+  "node-red sub all": "1 1 0 1 0 1 0 0 0",
+  "operator pub own": "0 0 0 0 1 0 0 0 0",
+  "operator pub other": "0 0 0 0 1 0 0 0 0",
+  "operator sub own": "1 1 0 1 0 1 0 0 0",
+  "operator sub all": "1 1 0 1 0 1 0 0 0",
 };
 
 const own = { site: "s1", device: "d1" };

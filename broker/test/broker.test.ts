@@ -139,7 +139,7 @@ describe("authorization on the wire", () => {
   it("runs the whole ACL matrix through SUBSCRIBE for every role", async () => {
     const kinds = Object.keys(TOPIC_KINDS) as TopicKind[];
     const expectSub: Record<string, TopicKind[]> = {
-      "dev-a": ["commands", "desiredConfig"],
+      "dev-a": ["commands", "desiredConfig", "stored"],
       processor: ["telemetry", "state", "events", "alerts", "commandResults", "reportedConfig"],
       alice: ["telemetry", "state", "alerts", "commandResults"],
     };

@@ -19,6 +19,7 @@ export const TOPIC_KINDS = {
   commandResults: "command-results",
   desiredConfig: "config/desired",
   reportedConfig: "config/reported",
+  stored: "stored",
 } as const;
 
 export type TopicKind = keyof typeof TOPIC_KINDS;
@@ -71,6 +72,7 @@ export const topics = {
   commandResults: (a: DeviceAddress) => topicFor("commandResults", a),
   desiredConfig: (a: DeviceAddress) => topicFor("desiredConfig", a),
   reportedConfig: (a: DeviceAddress) => topicFor("reportedConfig", a),
+  stored: (a: DeviceAddress) => topicFor("stored", a),
 };
 
 export interface FilterScope {

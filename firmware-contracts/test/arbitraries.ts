@@ -188,4 +188,23 @@ export const aPayload: { [K in TopicKind]: fc.Arbitrary<PayloadOf<K>> } = {
       error: optional(aText(100)),
     })
     .map(clean),
+  stored: fc.record({
+    v: fc.constant(1 as const),
+    device: anId,
+    boot: aName(64),
+    t: aMillis,
+    // ascending, non-overlapping inclusive ranges built from gaps and lengths
+    seqs: fc
+      .array(fc.tuple(fc.nat(1000), fc.nat(1000)), { minLength: 1, maxLength: 20 })
+      .map((parts) => {
+        const out: [number, number][] = [];
+        let at = 0;
+        for (const [gap, len] of parts) {
+          const from = at + gap;
+          out.push([from, from + len]);
+          at = from + len + 1;
+        }
+        return out;
+      }),
+  }),
 };

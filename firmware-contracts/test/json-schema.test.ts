@@ -39,7 +39,7 @@ describe("JSON Schema export", () => {
     expect(readdirSync(SCHEMA).sort()).toEqual([...built.keys()].sort());
     for (const [name, text] of built)
       expect(readFileSync(join(SCHEMA, name), "utf8"), name).toBe(text);
-    expect(built.size).toBe(13);
+    expect(built.size).toBe(14);
   });
 
   it("allows unknown properties and spells sensor values as plain numbers", () => {

@@ -63,7 +63,7 @@ describe("golden vectors on disk", () => {
       "version",
     ]);
     const kinds = new Set(payloads.filter(([, v]) => !v.error).map(([, v]) => v.kind));
-    expect(kinds.size).toBe(8);
+    expect(kinds.size).toBe(9);
   });
 });
 

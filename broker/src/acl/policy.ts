@@ -18,11 +18,11 @@ export const POLICIES: Record<Role, RolePolicy> = {
   device: {
     scope: "own",
     publish: ["telemetry", "state", "events", "commandResults", "reportedConfig"],
-    subscribe: ["commands", "desiredConfig"],
+    subscribe: ["commands", "desiredConfig", "stored"],
   },
   processor: {
     scope: "all",
-    publish: ["alerts", "commands", "desiredConfig"],
+    publish: ["alerts", "commands", "desiredConfig", "stored"],
     // alerts: reads back its own retained alerts to restore the active set after a restart.
     subscribe: ["telemetry", "state", "events", "commandResults", "reportedConfig", "alerts"],
   },

@@ -213,6 +213,12 @@ export const payloadCases: PayloadCase[] = [
     kind: "reportedConfig",
     value: { v: 1, device, boot, seq: 11, t: T0 + 40, version: 3, ok: true },
   },
+  {
+    name: "stored",
+    description: "cloud to device: telemetry seqs 0-41 and 43 of this boot are stored; 42 is not (yet)",
+    kind: "stored",
+    value: { v: 1, device, boot, t: T0 + 50, seqs: [[0, 41], [43, 43]] },
+  },
 ];
 
 export const rawPayloadCases: RawPayloadCase[] = [

@@ -148,6 +148,25 @@ export const reportedConfig = z.object({
   error: z.string().max(1024).optional(),
 });
 
+/** Inclusive ranges [from, to] of seqs, ascending and not overlapping. */
+const seqRanges = z
+  .array(z.tuple([seq, seq]).refine(([a, b]) => a <= b, "a range is [from, to] with from <= to"))
+  .min(1)
+  .max(1024)
+  .refine((rs) => rs.every((r, i) => i === 0 || rs[i - 1]![1] < r[0]), "ranges must ascend without overlapping");
+
+/**
+ * Cloud -> device: these telemetry messages of this boot are durably stored. The device may
+ * now forget them (its outbox releases them); until then it keeps and re-sends them.
+ */
+export const stored = z.object({
+  v: version,
+  device: id,
+  boot: bootId,
+  t: millis,
+  seqs: seqRanges,
+});
+
 /** One map ties each topic kind to its payload schema. */
 export const payloadSchemas = {
   telemetry,
@@ -158,6 +177,7 @@ export const payloadSchemas = {
   commandResults: commandResult,
   desiredConfig,
   reportedConfig,
+  stored,
 } as const satisfies Record<TopicKind, z.ZodType>;
 
 export type Reading = z.infer<typeof reading>;
@@ -170,6 +190,7 @@ export type Command = z.infer<typeof command>;
 export type CommandResult = z.infer<typeof commandResult>;
 export type DesiredConfig = z.infer<typeof desiredConfig>;
 export type ReportedConfig = z.infer<typeof reportedConfig>;
+export type Stored = z.infer<typeof stored>;
 export type Severity = z.infer<typeof severity>;
 
 export type PayloadOf<K extends TopicKind> = z.infer<(typeof payloadSchemas)[K]>;
