@@ -62,6 +62,7 @@ export const configSchema = z
           .min(1)
           .default(2000)
           .describe("Most messages received and not yet acknowledged before reading from the broker pauses."),
+        storedAckMs: ms(100, "Tell devices which telemetry messages are durably stored (their `stored` topic) this often; their outboxes release only those (0 = never: devices then keep re-sending)."),
       })
       .prefault({}),
     sink: sinkSchema.default({ type: "file", path: "data/points.lp", fsync: true }).describe("Where points go."),

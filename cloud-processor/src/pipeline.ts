@@ -33,6 +33,8 @@ export interface PipelineParts {
   alert?: (s: AlertSignal) => void;
   /** Told about each device the first time it is seen (site, device). */
   deviceSeen?: (site: string, device: string) => void;
+  /** Told when a telemetry message is durably stored (end-to-end acknowledgement to the device). */
+  stored?: (site: string, device: string, boot: string, seq: number) => void;
   /** Per-device order for the rules (see ingest/sequencer.ts); defaults: 30 s, 5000. */
   order?: { holdMs: number; maxHeld: number };
 }
@@ -51,6 +53,8 @@ export class Pipeline {
   /** The rules see each device's messages in the order it sent them. */
   private readonly order: Sequencer<Sequenced>;
   private readonly lateBoots = new Set<string>();
+  /** Messages whose points are on their way to the sink, by (device, boot, seq). */
+  private readonly writing = new Map<string, Promise<void>>();
 
   constructor(private readonly p: PipelineParts) {
     const { metrics, log } = p;
@@ -109,10 +113,19 @@ export class Pipeline {
     }
     const verdict = this.p.dedupe.check(msg.device, msg.boot, msg.seq);
     switch (verdict.kind) {
-      case "duplicate":
+      case "duplicate": {
         metrics.duplicates.inc();
         metrics.messages.inc({ result: "duplicate" });
+        // A device re-sends what it has no stored acknowledgement for: acknowledge it again,
+        // once the first copy is written if that is still under way.
+        const stored = this.p.stored;
+        if (stored) {
+          const first = this.writing.get(`${msg.device}\u0000${msg.boot}\u0000${msg.seq}`);
+          if (first) first.then(() => stored(addr.site, msg.device, msg.boot, msg.seq), () => undefined);
+          else stored(addr.site, msg.device, msg.boot, msg.seq);
+        }
         return Promise.resolve();
+      }
       case "gap":
         metrics.gaps.inc();
         metrics.missingSeqs.inc(verdict.missing);
@@ -133,10 +146,26 @@ export class Pipeline {
     metrics.messages.inc({ result: "ok" });
     metrics.readings.inc(msg.readings.length);
     this.order.offer(msg.device, msg.boot, msg.seq, { site: addr.site, msg });
-    if (!this.p.detection) return this.p.write(this.points.lines(addr.site, msg, undefined));
-    return new Promise<void>((resolve, reject) => {
-      this.detect(addr.site, msg, (scores) => this.p.write(this.points.lines(addr.site, msg, scores)).then(resolve, reject));
-    });
+    const written = this.p.detection
+      ? new Promise<void>((resolve, reject) => {
+          this.detect(addr.site, msg, (scores) => this.p.write(this.points.lines(addr.site, msg, scores)).then(resolve, reject));
+        })
+      : this.p.write(this.points.lines(addr.site, msg, undefined));
+    return this.p.stored ? this.acknowledgeWhenStored(addr.site, msg, written) : written;
+  }
+
+  private acknowledgeWhenStored(site: string, msg: Telemetry, written: Promise<void>): Promise<void> {
+    const stored = this.p.stored!;
+    const key = `${msg.device}\u0000${msg.boot}\u0000${msg.seq}`;
+    this.writing.set(key, written);
+    written.then(
+      () => {
+        this.writing.delete(key);
+        stored(site, msg.device, msg.boot, msg.seq);
+      },
+      () => this.writing.delete(key),
+    );
+    return written;
   }
 
   /** Runs the rules over a message's readings (as soon as it is in order), before scoring, so their alerts go out first. */

@@ -19,6 +19,7 @@ import { InlineDetection } from "./detectors/inline.ts";
 import { WorkerDetection } from "./detectors/worker.ts";
 import { DeadLetterStore } from "./ingest/dead-letter.ts";
 import { Deduper } from "./ingest/dedupe.ts";
+import { StoredAcks } from "./ingest/stored-acks.ts";
 import { MqttSession } from "./ingest/session.ts";
 import { Metrics } from "./metrics.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -52,6 +53,7 @@ export class Processor {
   private readonly history: AlertHistory;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly anomalies: AnomalyAlerts | undefined;
+  readonly storedAcks: StoredAcks;
   private stopping = false;
 
   constructor(
@@ -115,6 +117,7 @@ export class Processor {
     const signal = (s: AlertSignal) => {
       this.alerts.signal(s).catch((err: unknown) => log.error({ err: (err as Error).message }, "alert signal failed"));
     };
+    this.storedAcks = new StoredAcks((topic, payload) => this.session.publish(topic, payload, { qos: 1 }), cfg.mqtt.storedAckMs, log);
     this.pipeline = new Pipeline({
       dedupe: new Deduper(),
       deadLetters: this.deadLetters,
@@ -127,6 +130,7 @@ export class Processor {
       alert: signal,
       deviceSeen: (site, device) => this.rules.deviceSeen(site, device),
       order: { holdMs: cfg.rules.reorderMs, maxHeld: cfg.rules.reorderMaxHeld },
+      stored: cfg.mqtt.storedAckMs > 0 ? (site, device, boot, seq) => this.storedAcks.add(site, device, boot, seq) : undefined,
     });
     this.writer.on("drained", () => this.session.resume());
     this.api = new HttpApi(
@@ -167,6 +171,7 @@ export class Processor {
     }
     await this.api.start();
     this.session.start();
+    this.storedAcks.start();
     const { tickMs } = this.cfg.alerts;
     if (tickMs > 0) this.timers.push(setInterval(() => this.tick(), tickMs));
     if (this.cfg.detection.checkpointIntervalMs > 0) {
@@ -231,6 +236,7 @@ export class Processor {
     await this.detection?.stop().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "detection stop failed"));
     await this.writer.stop(graceMs);
     await this.alerts.idle();
+    await this.storedAcks.stop();
     await this.session.stop();
     await this.checkpointRules().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules checkpoint failed"));
     await this.history.stop();

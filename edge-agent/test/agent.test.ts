@@ -232,3 +232,74 @@ http: { listen: null }
     expect(values).toEqual(Array.from({ length: 10_000 - first }, (_, i) => first + i));
   });
 });
+
+describe("agent: the outbox forgets telemetry only when the cloud says it is stored", () => {
+  async function start(device: string, extraBroker = "") {
+    const dir = mkdtempSync(join(tmpdir(), "fl-agent-e2e-"));
+    dirs.push(dir);
+    const cfg = parseConfig(`
+device: { site: ${addr.site}, id: ${device} }
+broker: { url: "${broker.url}", reconnect: { initialMs: 50, maxMs: 200 }${extraBroker} }
+telemetry: { maxBatch: 5, lingerMs: 0 }
+dataDir: "${dir}"
+http: { listen: "127.0.0.1:0" }
+`);
+    const source = new PushSource();
+    agent = new Agent(cfg, { logger: pino({ level: "silent" }), sources: [source] });
+    await agent.start();
+    await until(() => agent!.health().mqtt === "up");
+    return source;
+  }
+  const metric = async (name: string) => {
+    const text = await (await fetch(`http://127.0.0.1:${agent!.httpPort}/metrics`)).text();
+    return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+  };
+  const telemetryOf = (device: string) => observer.of("telemetry").filter((m) => m.device === device);
+
+  it("keeps PUBACKed telemetry until a stored confirmation names it", async () => {
+    observer.confirm = false;
+    try {
+      const source = await start("e2e1");
+      const t0 = Date.now();
+      for (let i = 0; i < 20; i++) source.push({ sensor: "flow", t: t0 + i, value: i });
+      await until(() => telemetryOf("e2e1").length >= 4, 10_000, "telemetry published");
+      // PUBACKed (the observer got them through the broker), yet kept: nobody confirmed.
+      await until(async () => (await metric("fieldline_edge_publish_latency_seconds_count{kind=\"telemetry\"}")) >= 4, 5000, "PUBACKs");
+      expect(agent!.outbox.stats().depth).toBeGreaterThanOrEqual(4);
+      // A confirmation for another boot or device releases nothing.
+      await observer.publish("stored", { site: addr.site, device: "e2e1" }, { v: 1, device: "e2e1", boot: "other-boot", t: Date.now(), seqs: [[0, 100]] });
+      const msgs = telemetryOf("e2e1");
+      const boot = msgs[0]!.boot as string;
+      const last = Math.max(...msgs.map((m) => m.seq as number));
+      await observer.publish("stored", { site: addr.site, device: "e2e1" }, { v: 1, device: "e2e1", boot, t: Date.now(), seqs: [[0, last]] });
+      await until(() => agent!.outbox.stats().depth === 0, 10_000, "released by the confirmation");
+    } finally {
+      observer.confirm = true;
+    }
+  });
+
+  it("republishes telemetry the cloud never confirmed, and then forgets it", async () => {
+    observer.skipConfirm = 1; // the first message is lost after the broker's PUBACK
+    const source = await start("e2e2", ", resendMs: 300");
+    const t0 = Date.now();
+    for (let i = 0; i < 10; i++) source.push({ sensor: "flow", t: t0 + i, value: i });
+    await until(() => agent!.outbox.stats().depth === 0, 15_000, "outbox drained after the resend");
+    const seqs = telemetryOf("e2e2").map((m) => m.seq as number);
+    expect(seqs.filter((s) => s === 0).length).toBeGreaterThanOrEqual(2); // published again
+    expect(await metric("fieldline_edge_telemetry_resent_total")).toBeGreaterThanOrEqual(1);
+    const values = new Set(telemetryOf("e2e2").flatMap((m) => (m.readings as { value: number }[]).map((r) => r.value)));
+    expect(values.size).toBe(10);
+  });
+
+  it("with release: puback the broker's PUBACK is enough", async () => {
+    observer.confirm = false;
+    try {
+      const source = await start("e2e3", ", release: puback");
+      const t0 = Date.now();
+      for (let i = 0; i < 10; i++) source.push({ sensor: "flow", t: t0 + i, value: i });
+      await until(() => agent!.outbox.stats().appended >= 2 && agent!.outbox.stats().depth === 0, 10_000, "released on PUBACK");
+    } finally {
+      observer.confirm = true;
+    }
+  });
+});

@@ -153,6 +153,10 @@ export class Agent {
           else logger.warn({ reason }, "mqtt disconnected");
         },
         acked: (kind, sec) => this.metrics.publishLatency.observe({ kind }, sec),
+        resent: (waiting) => {
+          this.metrics.resent.inc(waiting);
+          this.logger.warn({ waiting }, "cloud confirmed nothing stored in time; republishing unconfirmed telemetry");
+        },
       },
     });
     this.uplink.start();

@@ -69,6 +69,12 @@ export const configSchema = z
           .prefault({})
           .describe("Reconnect backoff"),
         inflight: z.number().int().min(1).max(1000).default(64).describe("Most QoS 1 publishes awaiting PUBACK"),
+        release: z
+          .enum(["stored", "puback"])
+          .default("stored")
+          .describe("When the outbox forgets a telemetry message: once the cloud says it is stored (its `stored` topic), or on the broker's PUBACK"),
+        storedWindow: z.number().int().min(1).max(100_000).default(1000).describe("Most telemetry messages published and not yet confirmed stored (release: stored)"),
+        resendMs: durationMs(30_000, 100).describe("Republish unconfirmed telemetry after this long without any confirmation; doubles while nothing is confirmed, up to 16x (release: stored)"),
       })
       .refine((b) => (b.cert === undefined) === (b.key === undefined), {
         message: "give both cert and key, or neither",

@@ -44,6 +44,11 @@ export class AgentMetrics {
   });
   readonly connected = new Gauge({ name: "fieldline_edge_mqtt_connected", help: "1 while the MQTT session is up", registers: [this.registry] });
   readonly latched = new Gauge({ name: "fieldline_edge_latched_lines", help: "Output lines held by a latch", registers: [this.registry] });
+  readonly resent = new Counter({
+    name: "fieldline_edge_telemetry_resent_total",
+    help: "Telemetry messages republished because the cloud confirmed nothing stored in time",
+    registers: [this.registry],
+  });
   readonly configVersion = new Gauge({ name: "fieldline_edge_config_version", help: "Version of the applied desired config (-1: local file)", registers: [this.registry] });
 
   /** Outbox gauges read its stats at scrape time. */

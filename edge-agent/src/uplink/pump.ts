@@ -1,19 +1,37 @@
 /**
  * Drains the outbox into the current MQTT session: QoS 1, in append order, at most
- * `window` publishes awaiting PUBACK. A record is acked in the outbox only from its PUBACK
- * callback; when the session drops, the pump rewinds to the oldest unacked record and the
- * next session republishes from there (same bytes, so the cloud dedupes by boot + seq).
+ * `window` publishes awaiting PUBACK. When the session drops, the pump rewinds to the oldest
+ * unreleased record and the next session republishes from there (same bytes, so the cloud
+ * dedupes by boot + seq).
+ *
+ * When a record is released depends on `release`:
+ * - "stored" (the default): a telemetry record is released only when the cloud says its
+ *   readings are stored (the `stored` topic, see `stored()`); its PUBACK only frees a slot of
+ *   the window. At most `storedWindow` telemetry records wait for that at once; past it the
+ *   pump stops reading the outbox, which keeps the backlog on disk. If nothing is confirmed
+ *   for `resendMs` while connected, the pump republishes from the oldest unreleased record,
+ *   and waits twice as long before the next such resend (up to 16 times), until something is
+ *   confirmed again. Other kinds are released on their PUBACK.
+ * - "puback": every record is released on its PUBACK (for a cloud that sends no `stored`).
  */
 import type { MqttClient } from "mqtt";
+import { peekEnvelope } from "@fieldline/firmware-contracts";
 import type { Outbox, OutboxKind } from "../outbox";
 
 export interface PumpOptions {
   outbox: Outbox;
   topicOf: (kind: OutboxKind) => string;
   window: number;
+  release?: "stored" | "puback";
+  /** Most telemetry records published and not yet confirmed stored. */
+  storedWindow?: number;
+  /** Republish what is unconfirmed after this long without any confirmation. */
+  resendMs?: number;
   clock?: () => number;
   /** Called with the seconds from publish to PUBACK of each record. */
   onAcked?: (kind: OutboxKind, seconds: number) => void;
+  /** Called when unconfirmed records are republished (how many were waiting). */
+  onResend?: (waiting: number) => void;
 }
 
 export class Pump {
@@ -22,21 +40,40 @@ export class Pump {
   private inflight = 0;
   private scheduled = false;
   private idleWaiters: (() => void)[] = [];
+  /** Telemetry records published and waiting for the cloud's `stored`, by boot then seq. */
+  private awaiting = new Map<string, Map<number, number>>();
+  private awaitingCount = 0;
+  private lastProgress = 0;
+  private resendAfter: number;
+  private resendTimer: NodeJS.Timeout | undefined;
+  /** Records republished because the cloud confirmed nothing in time. */
+  resends = 0;
 
-  constructor(private readonly opts: PumpOptions) {}
+  constructor(private readonly opts: PumpOptions) {
+    this.resendAfter = opts.resendMs ?? 30_000;
+  }
+
+  private get byStored(): boolean {
+    return (this.opts.release ?? "stored") === "stored";
+  }
 
   attach(client: MqttClient): void {
-    this.generation++;
     this.client = client;
-    this.inflight = 0;
-    this.opts.outbox.rewind();
-    this.kick();
+    this.restart();
+    if (this.byStored && !this.resendTimer) {
+      const every = Math.max(50, Math.min(1000, (this.opts.resendMs ?? 30_000) / 4));
+      this.resendTimer = setInterval(() => this.checkResend(), every);
+      this.resendTimer.unref();
+    }
   }
 
   detach(): void {
     this.generation++;
     this.client = undefined;
     this.inflight = 0;
+    this.clearAwaiting();
+    if (this.resendTimer) clearInterval(this.resendTimer);
+    this.resendTimer = undefined;
   }
 
   /** New records were appended: publish them soon (coalesced to one pass per tick). */
@@ -53,7 +90,44 @@ export class Pump {
     return this.inflight;
   }
 
-  /** Resolves once nothing is unacked (or `timeoutMs` passes); false on timeout. */
+  /** Telemetry records published and not yet confirmed stored. */
+  get unconfirmed(): number {
+    return this.awaitingCount;
+  }
+
+  /** The cloud stored these telemetry seqs of `boot`: their records are released. */
+  stored(boot: string, ranges: readonly (readonly [number, number])[]): void {
+    const waiting = this.awaiting.get(boot);
+    if (!waiting) return;
+    let released = 0;
+    for (const [from, to] of ranges) {
+      if (to - from + 1 > waiting.size) {
+        for (const [seq, id] of waiting) {
+          if (seq < from || seq > to) continue;
+          waiting.delete(seq);
+          this.opts.outbox.ack(id);
+          released++;
+        }
+      } else {
+        for (let s = from; s <= to; s++) {
+          const id = waiting.get(s);
+          if (id === undefined) continue;
+          waiting.delete(s);
+          this.opts.outbox.ack(id);
+          released++;
+        }
+      }
+    }
+    if (waiting.size === 0) this.awaiting.delete(boot);
+    if (released === 0) return;
+    this.awaitingCount -= released;
+    this.lastProgress = this.now();
+    this.resendAfter = this.opts.resendMs ?? 30_000;
+    if (this.opts.outbox.stats().depth === 0) this.notifyIdle();
+    this.kick();
+  }
+
+  /** Resolves once nothing is unreleased (or `timeoutMs` passes); false on timeout. */
   drained(timeoutMs: number): Promise<boolean> {
     if (this.opts.outbox.stats().depth === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -69,23 +143,64 @@ export class Pump {
     });
   }
 
+  /** Starts over at the oldest unreleased record, on the current session. */
+  private restart(): void {
+    this.generation++;
+    this.inflight = 0;
+    this.clearAwaiting();
+    this.lastProgress = this.now();
+    this.opts.outbox.rewind();
+    this.kick();
+  }
+
+  private clearAwaiting(): void {
+    this.awaiting.clear();
+    this.awaitingCount = 0;
+  }
+
+  private checkResend(): void {
+    if (!this.client || this.awaitingCount === 0) return;
+    if (this.now() - this.lastProgress < this.resendAfter) return;
+    const base = this.opts.resendMs ?? 30_000;
+    this.resendAfter = Math.min(this.resendAfter * 2, base * 16);
+    this.resends += this.awaitingCount;
+    this.opts.onResend?.(this.awaitingCount);
+    this.restart();
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? performance.now.bind(performance))();
+  }
+
   private fill(): void {
     const client = this.client;
     if (!client) return;
     const gen = this.generation;
     const clock = this.opts.clock ?? performance.now.bind(performance);
+    const byStored = this.byStored;
+    const storedWindow = this.opts.storedWindow ?? 1000;
     while (this.inflight < this.opts.window && this.client === client) {
-      const recs = this.opts.outbox.read(this.opts.window - this.inflight);
+      if (byStored && this.awaitingCount >= storedWindow) break;
+      const room = this.opts.window - this.inflight;
+      const recs = this.opts.outbox.read(byStored ? Math.min(room, storedWindow - this.awaitingCount) : room);
       if (recs.length === 0) break;
       for (const rec of recs) {
         this.inflight++;
         const started = clock();
+        // A telemetry record is named by its envelope, to be released by the cloud's `stored`.
+        const ids = byStored && rec.kind === "telemetry" ? peekEnvelope(rec.payload) : undefined;
+        if (ids) {
+          let waiting = this.awaiting.get(ids.boot);
+          if (!waiting) this.awaiting.set(ids.boot, (waiting = new Map()));
+          if (!waiting.has(ids.seq)) this.awaitingCount++;
+          waiting.set(ids.seq, rec.id);
+        }
         const payload = Buffer.from(rec.payload.buffer, rec.payload.byteOffset, rec.payload.byteLength);
         client.publish(this.opts.topicOf(rec.kind), payload, { qos: 1, retain: rec.retain }, (err) => {
           if (gen !== this.generation) return;
           this.inflight--;
-          if (err) return; // the session is going down; rewind() on the next one resends
-          this.opts.outbox.ack(rec.id);
+          if (err) return; // the session is going down; the next one resends
+          if (!ids) this.opts.outbox.ack(rec.id);
           this.opts.onAcked?.(rec.kind, (clock() - started) / 1000);
           if (this.opts.outbox.stats().depth === 0) this.notifyIdle();
           this.kick();

@@ -28,6 +28,8 @@ export interface UplinkHandlers {
   badMessage(topic: string, error: PayloadError): void;
   status(up: boolean, reason?: string): void;
   acked?(kind: OutboxKind, seconds: number): void;
+  /** Unconfirmed telemetry was republished (the cloud confirmed nothing for a while). */
+  resent?(waiting: number): void;
 }
 
 export interface UplinkOptions {
@@ -62,7 +64,11 @@ export class Uplink {
       outbox: opts.outbox,
       topicOf: (k) => topicsByKind[k],
       window: opts.broker.inflight,
+      release: opts.broker.release,
+      storedWindow: opts.broker.storedWindow,
+      resendMs: opts.broker.resendMs,
       onAcked: opts.handlers.acked,
+      onResend: opts.handlers.resent,
     });
     const build = mqttOptions(opts.broker, `${address.site}.${address.device}`);
     this.connection = new Connection({
@@ -82,6 +88,11 @@ export class Uplink {
 
   get inFlight(): number {
     return this.pump.inFlight;
+  }
+
+  /** Telemetry messages published and not yet confirmed stored by the cloud. */
+  get unconfirmed(): number {
+    return this.pump.unconfirmed;
   }
 
   start(): void {
@@ -134,7 +145,9 @@ export class Uplink {
     this.client = client;
     const { address, handlers } = this.opts;
     client.on("message", (topic, payload) => this.onMessage(topic, payload));
-    client.subscribe([topics.commands(address), topics.desiredConfig(address)], { qos: 1 });
+    const subs = [topics.commands(address), topics.desiredConfig(address)];
+    if (this.opts.broker.release === "stored") subs.push(topics.stored(address));
+    client.subscribe(subs, { qos: 1 });
     client.publish(topics.state(address), Buffer.from(this.statePayload("online")), { qos: 1, retain: true });
     this.pump.attach(client);
     handlers.status(true);
@@ -153,6 +166,10 @@ export class Uplink {
       const r = decodePayload("commands", payload);
       if (r.ok) handlers.command(r.value);
       else handlers.badMessage(topic, r.error);
+    } else if (parsed?.kind === "stored") {
+      const r = decodePayload("stored", payload);
+      if (r.ok && r.value.device === this.opts.address.device) this.pump.stored(r.value.boot, r.value.seqs);
+      else if (!r.ok) handlers.badMessage(topic, r.error);
     } else if (parsed?.kind === "desiredConfig") {
       if (payload.length === 0) return; // retained config cleared by the operator
       const r = decodePayload("desiredConfig", payload);

@@ -1,4 +1,9 @@
-/** An MQTT subscriber that decodes everything under fl/v1/# with the contracts. */
+/**
+ * An MQTT subscriber that decodes everything under fl/v1/# with the contracts. It also plays
+ * the cloud's part in end-to-end delivery: every telemetry message it receives is confirmed
+ * on the device's `stored` topic (turn it off with `confirm = false`; `skipConfirm` leaves
+ * the next n messages unconfirmed, as if they were lost after the broker's PUBACK).
+ */
 import { connect, type MqttClient } from "mqtt";
 import { until as untilSupport } from "@fieldline/test-support";
 import { ALL_TOPICS_FILTER, decodePayload, encodePayload, parseTopic, topics, type PayloadOf, type TopicKind } from "@fieldline/firmware-contracts";
@@ -12,6 +17,8 @@ export interface Seen {
 
 export class Observer {
   readonly seen: Seen[] = [];
+  confirm = true;
+  skipConfirm = 0;
   private client: MqttClient | undefined;
 
   constructor(private readonly url: () => string) {}
@@ -26,6 +33,15 @@ export class Observer {
       const r = decodePayload(t.kind, payload);
       if (!r.ok) throw r.error;
       this.seen.push({ kind: t.kind, topic, retain: packet.retain, value: r.value as Record<string, unknown> });
+      if (t.kind === "telemetry" && this.confirm) {
+        if (this.skipConfirm > 0) {
+          this.skipConfirm--;
+          return;
+        }
+        const m = r.value as PayloadOf<"telemetry">;
+        const stored = encodePayload("stored", { v: 1, device: m.device, boot: m.boot, t: Date.now(), seqs: [[m.seq, m.seq]] });
+        client.publish(topics.stored({ site: t.site, device: t.device }), Buffer.from(stored), { qos: 1 });
+      }
     });
     client.on("connect", () => client.subscribe(ALL_TOPICS_FILTER, { qos: 1 }));
     await new Promise<void>((resolve) => client.once("connect", () => resolve()));
