@@ -13,6 +13,7 @@ export class Metrics {
   readonly lateMessages: Counter;
   readonly reboots: Counter;
   readonly orderHeld: Gauge;
+  readonly timeQuarantined: Counter;
   readonly orderGaveUp: Counter;
   readonly orderLate: Counter;
   readonly pointsWritten: Counter;
@@ -43,6 +44,7 @@ export class Metrics {
     this.missingSeqs = new Counter({ name: `${p}seq_missing_total`, help: "Seqs skipped by gaps", registers: r });
     this.lateMessages = new Counter({ name: `${p}late_messages_total`, help: "Messages filling an earlier gap", registers: r });
     this.reboots = new Counter({ name: `${p}reboots_total`, help: "New boot ids seen", registers: r });
+    this.timeQuarantined = new Counter({ name: `${p}rules_time_quarantined_readings_total`, help: "Readings stamped outside rules.maxFutureMs / rules.maxPastMs of the wall clock: stored, kept from the rules", registers: r });
     this.orderHeld = new Gauge({ name: `${p}rules_held_messages`, help: "Messages held back from the rules until a gap in their device's seqs fills", registers: r });
     this.orderGaveUp = new Counter({ name: `${p}rules_gap_seqs_given_up_total`, help: "Seqs the rules went on without after waiting rules.reorderMs", registers: r });
     this.orderLate = new Counter({ name: `${p}rules_late_boot_messages_total`, help: "Messages of an earlier boot arriving after the device's newer boot (evaluated late, by their times)", registers: r });

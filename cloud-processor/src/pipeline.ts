@@ -35,6 +35,8 @@ export interface PipelineParts {
   deviceSeen?: (site: string, device: string) => void;
   /** Told when a telemetry message is durably stored (end-to-end acknowledgement to the device). */
   stored?: (site: string, device: string, boot: string, seq: number) => void;
+  /** Readings further than this from the wall clock are kept from the rules (defaults: 1 day ahead, 3650 days back). */
+  timeWindow?: { futureMs: number; pastMs: number };
   /** Per-device order for the rules (see ingest/sequencer.ts); defaults: 30 s, 5000. */
   order?: { holdMs: number; maxHeld: number };
 }
@@ -172,13 +174,35 @@ export class Pipeline {
   private rules(site: string, msg: Telemetry): void {
     const { rules, alert, metrics } = this.p;
     let nonFinite = 0;
+    let outside = 0;
+    let outsideT = 0;
+    // A reading stamped far from now (a device clock gone wrong) would move the device's
+    // event time and silence its rules: it is kept from the rules (its points are stored).
+    const now = Date.now();
+    const latest = now + (this.p.timeWindow?.futureMs ?? 86_400_000);
+    const earliest = now - (this.p.timeWindow?.pastMs ?? 3650 * 86_400_000);
     for (const rd of msg.readings) {
       if (!Number.isFinite(rd.value)) nonFinite++;
+      if (rd.t > latest || rd.t < earliest) {
+        if (outside++ === 0) outsideT = rd.t;
+        continue;
+      }
       if (rules && alert) {
         for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
       }
     }
     if (nonFinite) metrics.nonFinite.inc(nonFinite);
+    if (outside) this.quarantined(site, msg, outside, outsideT);
+  }
+
+  private quarantined(site: string, msg: Telemetry, n: number, t: number): void {
+    this.p.metrics.timeQuarantined.inc(n);
+    const k = `time\u0000${msg.device}`;
+    const now = Date.now();
+    const last = this.lastLogged.get(k);
+    if (last !== undefined && now - last < 60_000) return;
+    this.lastLogged.set(k, now);
+    this.p.log.warn({ event: "reading-time-quarantined", site, device: msg.device, boot: msg.boot, seq: msg.seq, readings: n, t }, "readings stamped too far from now kept from the rules (stored, not evaluated; logged once a minute per device)");
   }
 
   /** Scores the finite readings (NaN for the others), then calls `done` with the scores. */

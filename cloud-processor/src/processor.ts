@@ -130,6 +130,7 @@ export class Processor {
       alert: signal,
       deviceSeen: (site, device) => this.rules.deviceSeen(site, device),
       order: { holdMs: cfg.rules.reorderMs, maxHeld: cfg.rules.reorderMaxHeld },
+      timeWindow: { futureMs: cfg.rules.maxFutureMs, pastMs: cfg.rules.maxPastMs },
       stored: cfg.mqtt.storedAckMs > 0 ? (site, device, boot, seq) => this.storedAcks.add(site, device, boot, seq) : undefined,
     });
     this.writer.on("drained", () => this.session.resume());

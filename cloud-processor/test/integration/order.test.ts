@@ -100,4 +100,20 @@ describe("order: rules see a device's messages in seq order", () => {
       await proc.stop();
     }
   });
+
+  it("a reading stamped in the year 3000 is kept from the rules: the device's alerts still fire", async () => {
+    const proc = new Processor(config("proc-order-4", "four"));
+    await proc.start();
+    await proc.session.ready;
+    try {
+      const future = { ...telemetry("dev-d", "b", 0, 1, () => 20) };
+      future.readings = [{ sensor: "temp", t: Date.UTC(3000, 0, 1), value: 20 }];
+      await publishTelemetry(pub, "s1", future);
+      await publishTelemetry(pub, "s1", telemetry("dev-d", "b", 1, 10, () => 80));
+      await waitFor("alert raised after the far-future reading", () => history(proc), (l) => l.some((a) => a.device === "dev-d"));
+      expect(await metric(proc.api.url, "fieldline_processor_rules_time_quarantined_readings_total")).toBe(1);
+    } finally {
+      await proc.stop();
+    }
+  });
 });
