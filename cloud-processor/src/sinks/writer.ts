@@ -15,7 +15,10 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.ts";
-import { joinBatches, SinkError, type LineBatch, type Sink } from "./sink.ts";
+import { joinBatches, linesText, SinkError, type LineBatch, type Sink } from "./sink.ts";
+
+/** How InfluxDB (1.x and the v2 API) says that only some lines of a write were refused. */
+const PARTIAL = /partial write/i;
 
 export interface SinkWriterOptions {
   maxBatchPoints: number;
@@ -147,6 +150,9 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
         const err = e instanceof SinkError ? e : new SinkError(String(e), true);
         this.hooks.failed?.(err);
         if (!err.retryable) {
+          // Some lines stored, some refused: find out which, so each line is counted as
+          // what it is (writes are idempotent, so writing a stored line again is harmless).
+          if (batch.points > 1 && PARTIAL.test(err.message)) return this.split(batch);
           this.log.error({ err: err.message, points: batch.points, sink: this.sink.name }, "sink rejected a batch; kept in the rejected-points file");
           await this.hooks.rejected?.(batch, err);
           return true;
@@ -158,6 +164,19 @@ export class SinkWriter extends EventEmitter<{ drained: []; healthy: [boolean] }
         await this.sleep(delay);
       }
     }
+  }
+
+  /** Writes the two halves of a partly refused batch on their own (down to single lines). */
+  private async split(batch: LineBatch): Promise<boolean> {
+    const lines = linesText(batch).split("\n").filter((l) => l.length > 0);
+    if (lines.length < 2) {
+      await this.hooks.rejected?.(batch, new SinkError("refused", false));
+      return true;
+    }
+    const mid = lines.length >> 1;
+    const half = (ls: string[]): LineBatch => ({ lines: ls.join("\n") + "\n", points: ls.length });
+    if (!(await this.writeWithRetry(half(lines.slice(0, mid))))) return false;
+    return this.writeWithRetry(half(lines.slice(mid)));
   }
 
   private setHealthy(h: boolean): void {

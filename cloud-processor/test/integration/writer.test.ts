@@ -31,6 +31,25 @@ describe("SinkWriter on influxd 1.6", () => {
     expect(rejected[0]!.lines).toBe("conflict,device=a value=1.5 2000\n");
   });
 
+  it("splits a partial write exactly: the stored lines are counted written, only the refused line is rejected", async () => {
+    const rejected: LineBatch[] = [];
+    let written = 0;
+    const w = new SinkWriter(new InfluxV1Sink({ url: db.url, database: "fieldline" }), opts, log, {
+      rejected: async (b) => void rejected.push(b),
+      written: (n) => (written += n),
+    });
+    await w.start();
+    await w.enqueue(batch(["partial,device=a value=1.5 1000"]));
+    written = 0;
+    // 2 of 3 lines fit; the middle one conflicts with the float field
+    await w.enqueue(batch(["partial,device=a value=2.5 2000", "partial,device=a value=3i 3000", "partial,device=a value=4.5 4000"]));
+    await w.stop();
+    expect(rejected.map((b) => b.lines)).toEqual(["partial,device=a value=3i 3000\n"]);
+    expect(written).toBe(2);
+    const rows = await influxQuery(db.url, "fieldline", "SELECT value FROM partial");
+    expect(rows.map((r) => r[1])).toEqual([1.5, 2.5, 4.5]);
+  });
+
   it("keeps retrying while the database does not exist (404) and writes once it is created", async () => {
     const w = new SinkWriter(new InfluxV1Sink({ url: db.url, database: "later" }), opts, log);
     await w.start();
