@@ -17,14 +17,14 @@ import type { ReadingSource, SourceEvent, SourceReading, SourceSink, StoredMark 
 import { OpsServer } from "../ops/http";
 import { AgentMetrics } from "../ops/metrics";
 import { FallbackOutbox, SegmentOutbox, type Outbox, type StorageFault, type StorageState } from "../outbox";
-import { Actuators } from "../safety/actuators";
+import { Actuators, type LineState } from "../safety/actuators";
 import { LatchStore } from "../safety/latch-store";
 import { RuleTime } from "../safety/rule-time";
 import { LocalSafety, checkCloudRules, checkLines, type RuleSetName } from "../safety/safety";
 import type { DeviceInfo, RulesEngine, Transition } from "../safety/engine";
 import type { BackoffOptions } from "../uplink/backoff";
 import { Envelope } from "../uplink/envelope";
-import { Uplink } from "../uplink/uplink";
+import { Uplink, type UplinkHealth } from "../uplink/uplink";
 import { Batcher } from "./batcher";
 import { runCommand } from "./commands";
 import { prepareRules, type StoredConfig } from "./desired-config";
@@ -33,6 +33,24 @@ import { Messages } from "./messages";
 import { readJson, writeJsonAtomic } from "./state-file";
 
 export const AGENT_VERSION = "fieldline-edge/0.1.0";
+
+/** What /healthz returns (see Agent.health). */
+export type AgentHealth = {
+  ok: boolean;
+  status: "ok" | "degraded" | "stopping";
+  problems: string[];
+  mqtt: "up" | "down";
+  uplink: UplinkHealth | undefined;
+  storage: StorageState & { latches: string };
+  boot: string;
+  outbox: { depth: number; bytes: number; dropped: number; refused: number };
+  inputs: string[];
+  configVersion: number;
+  rules: { local: number; cloud: number };
+  clockSteps: number;
+  labels: Record<string, string>;
+  outputs: LineState[];
+};
 
 export interface AgentDeps {
   logger?: Logger;
@@ -252,7 +270,7 @@ export class Agent {
    * at risk: storage faults, the uplink refused or down; `problems` says which) or
    * "stopping" (HTTP 503). `ok` is false only while stopping.
    */
-  health(): { ok: boolean } & Record<string, unknown> {
+  health(): AgentHealth {
     const s = this.outbox.stats();
     const storage: StorageState & { latches: string } = {
       ...(this.storage?.storage() ?? { state: "ok", memory: { records: 0, bytes: 0 }, errors: 0 }),

@@ -5,8 +5,8 @@
  *
  * While the disk outbox cannot take appends (or could not be opened), new messages go to a
  * queue in memory bounded by `memoryBytes`, under the same full policy as the disk
- * (drop-oldest drops the oldest queued messages, drop-newest refuses new ones; both counted
- * and reported through `onFull`). They are published after what is on disk, in append order.
+ * (drop-oldest drops the oldest queued telemetry first, then the oldest of any kind;
+ * drop-newest refuses new ones; both counted and reported through `onFull`). They are published after what is on disk, in append order.
  * A retry with backoff reopens the disk outbox if needed and moves the queue onto it in one
  * append; messages already in flight from memory may then be published twice (same bytes,
  * the cloud dedupes them). While only memory holds them, messages do not survive a restart.
@@ -152,12 +152,10 @@ export class FallbackOutbox implements Outbox {
       }
       return;
     }
-    const head = this.mem[0];
-    if (!head) return;
-    const r = this.mem[id - head.id];
-    if (!r || r.id !== id) return; // moved to disk or dropped meanwhile
-    r.acked = true;
-    while (this.mem[0]?.acked) this.shift();
+    const i = this.indexOf(id);
+    if (i < 0) return; // moved to disk or dropped meanwhile
+    this.mem[i]!.acked = true;
+    while (this.mem[0]?.acked) this.removeAt(0);
   }
 
   sync(): void {
@@ -217,12 +215,21 @@ export class FallbackOutbox implements Outbox {
         this.opts.onFull?.({ policy: this.opts.full, records: msgs.length, bytes });
         return msgs.map(() => ({ ok: false, reason: "full" }));
       }
+      // Oldest telemetry first: events (a rule that fired, a fault) are few and small, and
+      // are kept as long as there is telemetry to drop instead.
       let records = 0;
       let freed = 0;
-      while (this.memBytes + bytes > cap && this.mem.length > 0) {
-        freed += this.mem[0]!.size;
-        if (!this.mem[0]!.acked) records++;
-        this.shift();
+      for (const telemetryOnly of [true, false]) {
+        for (let i = 0; i < this.mem.length && this.memBytes + bytes > cap; ) {
+          const r = this.mem[i]!;
+          if (telemetryOnly && r.msg.kind !== "telemetry") {
+            i++;
+            continue;
+          }
+          freed += r.size;
+          if (!r.acked) records++;
+          this.removeAt(i);
+        }
       }
       this.memDropped += records;
       this.opts.onFull?.({ policy: "drop-oldest", records, bytes: freed });
@@ -235,10 +242,24 @@ export class FallbackOutbox implements Outbox {
     });
   }
 
-  private shift(): void {
-    const r = this.mem.shift()!;
-    this.memBytes -= r.size;
-    if (this.memNext > 0) this.memNext--;
+  private removeAt(i: number): void {
+    const [r] = this.mem.splice(i, 1);
+    this.memBytes -= r!.size;
+    if (i < this.memNext) this.memNext--;
+  }
+
+  /** Index of the memory record `id` (ids increase along the queue), or -1. */
+  private indexOf(id: number): number {
+    let lo = 0;
+    let hi = this.mem.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = this.mem[mid]!.id;
+      if (m === id) return mid;
+      if (m < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   private failed(op: string, err: unknown): void {
@@ -274,9 +295,18 @@ export class FallbackOutbox implements Outbox {
   /** Reopens the disk outbox if needed and moves the memory queue onto it. */
   private async retry(): Promise<void> {
     if (this.closed || !this.fault) return;
-    if (!this.disk && !(await this.openDisk())) return; // failed() rescheduled
+    const reopened = !this.disk;
+    if (reopened && !(await this.openDisk())) return; // failed() rescheduled
     if (this.closed) return;
     const pending = this.mem.filter((r) => !r.acked);
+    if (pending.length === 0 && reopened) {
+      // The fault was the open: it is open now.
+      this.mem = [];
+      this.memBytes = 0;
+      this.memNext = 0;
+      this.recovered(0);
+      return;
+    }
     if (pending.length === 0) {
       // Nothing to move: the next append tries the disk (and recovers, or fails quietly).
       this.probing = true;

@@ -14,6 +14,7 @@
 import {
   close as closeAsync,
   closeSync,
+  existsSync,
   fdatasync,
   fdatasyncSync,
   ftruncateSync,
@@ -24,7 +25,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CursorLog, type Cursor } from "./cursor-log";
 import type { AppendResult, Outbox, OutboxMessage, OutboxRecord, OutboxStats } from "./outbox";
 import { decodeRecord, encodeRecord } from "./record";
@@ -102,7 +103,7 @@ export class SegmentOutbox implements Outbox {
   }
 
   async open(): Promise<void> {
-    mkdirSync(this.opts.dir, { recursive: true });
+    mkdirs(this.opts.dir);
     const saved = this.cursorLog.open();
     const nos = readdirSync(this.opts.dir)
       .map((f) => SEG_RE.exec(f)?.[1])
@@ -514,3 +515,19 @@ function copyMsg(m: OutboxMessage): OutboxMessage {
   return out;
 }
 
+/**
+ * mkdir -p that reports the real reason: Node's recursive mkdir says ENOENT when a parent
+ * cannot be created on a read-only or unwritable file system; the first missing directory,
+ * made on its own, throws EROFS or EACCES instead.
+ */
+function mkdirs(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    let first = dir;
+    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
+    mkdirSync(first);
+    throw err;
+  }
+}
