@@ -16,7 +16,8 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly issues: string[],
   ) {
-    super(`${file}: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n  ${issues.join("\n  ")}`);
+    // One problem: one line (what systemd's journal shows as the reason the unit stopped).
+    super(issues.length === 1 ? `${file}: ${issues[0]}` : `${file}: ${issues.length} problems\n  ${issues.join("\n  ")}`);
   }
 }
 
