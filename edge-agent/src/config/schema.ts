@@ -102,7 +102,7 @@ export const configSchema = z
       .describe("GPIO chip and the output lines the agent drives"),
     rules: z
       .object({
-        file: z.string().min(1).optional().describe("Local rules file (YAML); a newer desired config from the cloud replaces it"),
+        file: z.string().min(1).optional().describe("Local safety rules file (YAML); the cloud's desired config is a separate rule set and never replaces it"),
         tickMs: durationMs(1000, 10).describe("How often time-based rules (for-duration, stale data) are advanced"),
       })
       .prefault({})
