@@ -77,6 +77,7 @@ function exampleConfig(passwordFile: string) {
   ex.broker.passwordFile = passwordFile;
   ex.broker.ca = f("ca.pem");
   ex.broker.reconnect = { initialMs: 50, maxMs: 200 };
+  ex.broker.release = "puback"; // no processor here to confirm stored telemetry
   ex.inputs = []; // no UART here; readings are pushed by the test
   ex.gpio.chip = { type: "sim", socket: f(`gpio-${Math.random().toString(16).slice(2)}.sock`) };
   ex.rules.file = f("rules.yaml");

@@ -43,7 +43,7 @@ export async function startRig(o: RigOptions): Promise<Rig> {
   writeFileSync(join(side, "rules.yaml"), o.rules);
   const cfg = parseConfig(`
 device: { site: plant1, id: ${o.device ?? "boiler-1"}${o.deviceExtra ? `, ${o.deviceExtra}` : ""} }
-broker: { url: "${o.url}", reconnect: { initialMs: 50, maxMs: 200 } }
+broker: { url: "${o.url}", reconnect: { initialMs: 50, maxMs: 200 }, release: puback }
 gpio:
   chip: { type: sim, socket: "${join(side, "gpio.sock")}" }
   outputs: { VALVE: { line: 4, initial: 1 }, FAN: { line: 5 }, BEACON: { line: 6 } }
