@@ -142,7 +142,8 @@ describe("agent against a real broker", () => {
   it("applies a retained desired config atomically and reports its version; rejects a bad one", async () => {
     const { agent, source } = await startAgent();
     await until(() => agent.health().mqtt === "up");
-    const strict = RULES.replace("above: 8", "above: 3");
+    // A cloud rule adding a stricter shutoff on the same line, at the local rules' level, latched.
+    const strict = "rules:\n  - id: early\n    when: { threshold: { sensor: pressure, above: 3 } }\n    actions: [ { gpio: { line: PUMP, value: 0, latch: true } } ]\n";
     await observer.publish("desiredConfig", addr, { v: 1, version: 7, t: Date.now(), rules: strict }, true);
     const reported = () => observer.of("reportedConfig").filter((r) => r.boot === agent.envelope.boot);
     await until(() => reported().some((r) => r.version === 7), 5000, "reported v7");

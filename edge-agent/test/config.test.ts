@@ -56,7 +56,49 @@ outbox: { fsync: sometimes }
   });
 
   it("reports YAML syntax errors with a line", () => {
-    expect(() => parseConfig("device: [1, 2\nbroker: x", "bad.yaml")).toThrow(/bad\.yaml: .*\n  line \d+/);
+    expect(() => parseConfig("device: [1, 2\nbroker: x", "bad.yaml")).toThrow(/bad\.yaml: (\d+ problems\n  )?line \d+/);
+  });
+
+  it("rejects unknown keys at any depth, with their path and the closest known key", () => {
+    let err: unknown;
+    try {
+      parseConfig(
+        `
+device: { site: s1, id: d1, lables: { zone: north } }
+broker: { url: "mqtt://127.0.0.1:1883", usrname: pump3, reconnect: { initalMs: 100 } }
+inputs:
+  - { type: serial-frames, path: /dev/ttyUSB0, baudrate: 9600 }
+  - { type: modbus-rtu, path: /dev/ttyUSB1, points: [ { unit: 1, table: holding, address: 0, sensor: p, scael: 0.1 } ] }
+gpio: { chip: { type: sim, port: 0, lnies: 8 }, outputs: { VALVE: { line: 4, inital: 1 } } }
+outbx: { maxBytes: 100000 }
+zzz: 1
+`,
+        "edge.yaml",
+      );
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const issues = (err as ConfigError).issues;
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        'device.lables: unknown key "lables" (did you mean "labels"?)',
+        'broker.usrname: unknown key "usrname" (did you mean "username"?)',
+        'broker.reconnect.initalMs: unknown key "initalMs" (did you mean "initialMs"?)',
+        'inputs[0].baudrate: unknown key "baudrate" (did you mean "baudRate"?)',
+        'gpio.chip.lnies: unknown key "lnies" (did you mean "lines"?)',
+        'gpio.outputs.VALVE.inital: unknown key "inital" (did you mean "initial"?)',
+        'outbx: unknown key "outbx" (did you mean "outbox"?)',
+        expect.stringMatching(/^zzz: unknown key "zzz" \(known: device, broker, /),
+      ]),
+    );
+    expect(issues).toContain('inputs[1].points[0].scael: unknown key "scael" (did you mean "scale"?)');
+  });
+
+  it("takes device labels and defaults the MQTT client id to the device id", () => {
+    const c = parseConfig(`device: { site: s1, id: d1, labels: { zone: north } }\nbroker: { url: "mqtt://127.0.0.1:1883" }\n`);
+    expect(c.device.labels).toEqual({ zone: "north" });
+    expect(c.broker.clientId).toBeUndefined();
   });
 
   it("needs a chip for a gpio input", () => {
@@ -96,6 +138,23 @@ describe("edge-agent check-config", () => {
       writeFileSync(badRun, `${readFileSync(bad, "utf8")}dataDir: "${dir}"\nhttp: { listen: null }\n`);
       const run = spawnSync(process.execPath, ["--import", "tsx", cli, "run", "--config", badRun], { encoding: "utf8", timeout: 20_000 });
       expect(run.status).toBe(78);
+
+      // Misspelt keys fail check-config (they used to pass with exit 0).
+      const typos = join(dir, "typos.yaml");
+      writeFileSync(typos, `device: { site: s1, id: d1 }\nbroker: { url: "mqtt://127.0.0.1:1883", usrname: d1 }\noutbx: { maxBytes: 100000 }\n`);
+      const t = spawnSync(process.execPath, ["--import", "tsx", cli, "check-config", "--config", typos], { encoding: "utf8" });
+      expect(t.status).toBe(78);
+      expect(t.stderr).toMatch(/broker\.usrname: unknown key "usrname" \(did you mean "username"\?\)/);
+      expect(t.stderr).toMatch(/outbx: unknown key "outbx" \(did you mean "outbox"\?\)/);
+
+      // A GPIO chip that does not exist is a config error: exit 78 (no restart loop), one line, no stack.
+      const nochip = join(dir, "nochip.yaml");
+      writeFileSync(nochip, `${minimal}gpio: { chip: { type: libgpiod, chip: gpiochip9 }, outputs: { VALVE: { line: 17 } } }\ndataDir: "${dir}"\nhttp: { listen: null }\nlog: { level: silent }\n`);
+      const g = spawnSync(process.execPath, ["--import", "tsx", cli, "run", "--config", nochip], { encoding: "utf8", timeout: 20_000 });
+      expect(g.status).toBe(78);
+      expect(g.stderr.trim().split("\n")).toHaveLength(1);
+      expect(g.stderr).toMatch(/^gpio: gpio\.outputs\.VALVE: cannot open GPIO chip "gpiochip9"/);
+      expect(g.stderr).not.toMatch(/\n\s+at /);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

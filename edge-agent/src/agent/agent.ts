@@ -10,18 +10,21 @@ import type { Command, DesiredConfig, PayloadError, Reading } from "@fieldline/f
 import { ID_PATTERN } from "@fieldline/firmware-contracts";
 import { ConfigError } from "../config/load";
 import type { AgentConfig } from "../config/schema";
-import type { GpioChip, OutputLine } from "../gpio/chip";
+import { GpioError, type GpioChip, type OutputLine } from "../gpio/chip";
 import { gpioRegistry } from "../gpio/registry";
 import { inputRegistry } from "../inputs/registry";
 import type { ReadingSource, SourceEvent, SourceReading, SourceSink, StoredMark } from "../inputs/source";
 import { OpsServer } from "../ops/http";
 import { AgentMetrics } from "../ops/metrics";
-import { SegmentOutbox, type Outbox } from "../outbox";
-import { Actuators, type LatchRecord } from "../safety/actuators";
-import { LocalSafety, checkLines } from "../safety/safety";
-import type { RulesEngine, Transition } from "../safety/engine";
+import { FallbackOutbox, SegmentOutbox, type Outbox, type StorageFault, type StorageState } from "../outbox";
+import { Actuators, type LineState } from "../safety/actuators";
+import { LatchStore } from "../safety/latch-store";
+import { RuleTime } from "../safety/rule-time";
+import { LocalSafety, checkCloudRules, checkLines, type RuleSetName } from "../safety/safety";
+import type { DeviceInfo, RulesEngine, Transition } from "../safety/engine";
+import type { BackoffOptions } from "../uplink/backoff";
 import { Envelope } from "../uplink/envelope";
-import { Uplink } from "../uplink/uplink";
+import { Uplink, type UplinkHealth } from "../uplink/uplink";
 import { Batcher } from "./batcher";
 import { runCommand } from "./commands";
 import { prepareRules, type StoredConfig } from "./desired-config";
@@ -30,6 +33,24 @@ import { Messages } from "./messages";
 import { readJson, writeJsonAtomic } from "./state-file";
 
 export const AGENT_VERSION = "fieldline-edge/0.1.0";
+
+/** What /healthz returns (see Agent.health). */
+export type AgentHealth = {
+  ok: boolean;
+  status: "ok" | "degraded" | "stopping";
+  problems: string[];
+  mqtt: "up" | "down";
+  uplink: UplinkHealth | undefined;
+  storage: StorageState & { latches: string };
+  boot: string;
+  outbox: { depth: number; bytes: number; dropped: number; refused: number };
+  inputs: string[];
+  configVersion: number;
+  rules: { local: number; cloud: number };
+  clockSteps: number;
+  labels: Record<string, string>;
+  outputs: LineState[];
+};
 
 export interface AgentDeps {
   logger?: Logger;
@@ -43,6 +64,10 @@ export interface AgentDeps {
   fullReportMs?: number;
   /** Passed to every input (InputDeps.afterStore): a test hook, absent in production. */
   afterStore?: (input: string, seqs: readonly number[]) => void;
+  /** Monotonic clock (ms) that wall-clock steps are detected against (default performance.now). */
+  monotonic?: () => number;
+  /** Retry backoff of the outbox and the latch file after a storage fault (default 1 s .. 60 s). */
+  storageRetry?: BackoffOptions;
 }
 
 export class Agent {
@@ -50,6 +75,12 @@ export class Agent {
   readonly envelope: Envelope;
   readonly outbox: Outbox;
   readonly logger: Logger;
+  /** The device as rules see it: id and configured labels. */
+  readonly device: DeviceInfo;
+  private readonly storage: FallbackOutbox | undefined;
+  private readonly latchStore: LatchStore;
+  private readonly ruleTime: RuleTime;
+  private readonly loggedFaults = new Map<string, number>();
   private readonly clock: () => number;
   private readonly messages: Messages;
   private readonly batcher: Batcher<StoredMark[]>;
@@ -78,21 +109,48 @@ export class Agent {
     this.logger = deps.logger ?? pino({ level: cfg.log.level, base: { device: cfg.device.id } });
     this.clock = deps.clock ?? Date.now;
     this.envelope = new Envelope(cfg.device.id);
+    this.device = { id: cfg.device.id, labels: cfg.device.labels };
     const o = cfg.outbox;
-    this.outbox =
-      deps.outbox ??
-      new SegmentOutbox({
-        dir: o.dir ?? join(cfg.dataDir, "outbox"),
-        maxBytes: o.maxBytes,
-        segmentBytes: o.segmentBytes,
-        fsync: o.fsync,
-        fsyncIntervalMs: o.fsyncIntervalMs,
-        full: o.full,
-        onFull: (i) => this.onOutboxFull(i.records, i.bytes),
-      });
+    const retry = deps.storageRetry ?? { initialMs: 1000, maxMs: 60_000 };
+    // Storage faults degrade, never stop: the disk outbox sits behind a memory fallback.
+    this.storage = deps.outbox
+      ? undefined
+      : new FallbackOutbox({
+          create: () =>
+            new SegmentOutbox({
+              dir: o.dir ?? join(cfg.dataDir, "outbox"),
+              maxBytes: o.maxBytes,
+              segmentBytes: o.segmentBytes,
+              fsync: o.fsync,
+              fsyncIntervalMs: o.fsyncIntervalMs,
+              full: o.full,
+              onFull: (i) => this.onOutboxFull(i.records, i.bytes),
+              onError: (op, err) => this.storage?.reportError(op, err),
+            }),
+          memoryBytes: o.memoryBytes,
+          full: o.full,
+          retry,
+          clock: this.clock,
+          onFull: (i) => this.onOutboxFull(i.records, i.bytes),
+          onError: (f, degraded) => this.onStorageFault(f, degraded),
+          onRecovered: (i) => this.onStorageRecovered(i),
+        });
+    this.outbox = deps.outbox ?? this.storage!;
+    this.latchStore = new LatchStore({
+      file: join(cfg.dataDir, "latches.json"),
+      retry,
+      onError: (err) => this.onStorageFault(faultOf("latches", err), false),
+      onSaved: () => this.logger.info("latches written to disk again"),
+    });
+    this.ruleTime = new RuleTime({
+      wall: this.clock,
+      monotonic: deps.monotonic ?? (() => performance.now()),
+      onStep: (step, offset) => this.onClockStep(step, offset),
+    });
     this.metrics = new AgentMetrics(
       () => this.outbox.stats(),
       () => this.messages.failed,
+      () => this.storage?.storage(),
     );
     this.messages = new Messages(this.envelope, this.outbox, this.clock, () => this.uplink?.kick(), this.logger);
     this.batcher = new Batcher<StoredMark[]>({
@@ -143,6 +201,7 @@ export class Agent {
       clock: this.clock,
       agent: AGENT_VERSION,
       firmware: () => this.firmware,
+      labels: cfg.device.labels,
       handlers: {
         command: (c) => this.onCommand(c),
         desiredConfig: (d) => this.onDesiredConfig(d),
@@ -152,6 +211,7 @@ export class Agent {
           if (up) logger.info("mqtt connected");
           else logger.warn({ reason }, "mqtt disconnected");
         },
+        connectFailed: (reason, code) => this.onConnectFailed(reason, code),
         acked: (kind, sec) => this.metrics.publishLatency.observe({ kind }, sec),
         resent: (waiting) => {
           this.metrics.resent.inc(waiting);
@@ -175,7 +235,10 @@ export class Agent {
         });
       });
     for (const src of this.sources) await src.start(this.sink);
-    this.tick = setInterval(() => this.safety?.advance(this.clock()), cfg.rules.tickMs);
+    this.tick = setInterval(() => {
+      if (this.ruleTime.check()) this.safety?.setOffset(this.ruleTime.offset);
+      this.safety?.advance(this.clock());
+    }, cfg.rules.tickMs);
     this.tick.unref();
     if (cfg.http.listen !== null) {
       this.ops = new OpsServer({ listen: cfg.http.listen, registry: this.metrics.registry, health: () => this.health() });
@@ -191,6 +254,7 @@ export class Agent {
     for (const src of this.sources) await src.stop().catch((err: unknown) => this.logger.error({ err }, "input stop failed"));
     if (this.tick) clearInterval(this.tick);
     if (this.fullTimer) clearTimeout(this.fullTimer);
+    this.latchStore.stop();
     this.batcher.stop();
     const r = (await this.uplink?.stop(drainMs)) ?? { drained: false };
     this.outbox.sync();
@@ -201,15 +265,36 @@ export class Agent {
     this.logger.info({ drained: r.drained, outboxDepth: left }, "agent stopped");
   }
 
-  health(): { ok: boolean } & Record<string, unknown> {
+  /**
+   * /healthz: `status` is "ok", "degraded" (running and enforcing safety, but telemetry is
+   * at risk: storage faults, the uplink refused or down; `problems` says which) or
+   * "stopping" (HTTP 503). `ok` is false only while stopping.
+   */
+  health(): AgentHealth {
     const s = this.outbox.stats();
+    const storage: StorageState & { latches: string } = {
+      ...(this.storage?.storage() ?? { state: "ok", memory: { records: 0, bytes: 0 }, errors: 0 }),
+      latches: this.latchStore.unsaved ? `not on disk: ${this.latchStore.error ?? "pending"}` : "ok",
+    };
+    const uplink = this.uplink?.health();
+    const problems: string[] = [];
+    if (storage.state !== "ok") problems.push(`storage: ${storage.fault?.last.code ?? "?"} (${storage.fault?.last.op ?? "?"})`);
+    if (this.latchStore.unsaved) problems.push("latches: not written to disk");
+    if (uplink && uplink.state !== "up" && uplink.lastError) problems.push(`uplink: ${uplink.lastError}`);
     return {
       ok: !this.stopping,
+      status: this.stopping ? "stopping" : problems.length > 0 ? "degraded" : "ok",
+      problems,
       mqtt: this.uplink?.connected ? "up" : "down",
+      uplink,
+      storage,
       boot: this.envelope.boot,
-      outbox: { depth: s.depth, bytes: s.bytes, dropped: s.dropped },
+      outbox: { depth: s.depth, bytes: s.bytes, dropped: s.dropped, refused: s.refused },
       inputs: this.sources.map((x) => x.id),
       configVersion: this.configVersion,
+      rules: { local: this.safety?.rules("local")?.ruleSet.rules.length ?? 0, cloud: this.safety?.rules("cloud")?.ruleSet.rules.length ?? 0 },
+      clockSteps: this.ruleTime.steps,
+      labels: this.device.labels ?? {},
       outputs: this.actuators?.states() ?? [],
     };
   }
@@ -225,16 +310,23 @@ export class Agent {
     this.chip = this.deps.gpio ?? gpioRegistry[(g.chip as { type: string }).type]!.create(g.chip);
     const lines = new Map<string, OutputLine>();
     const refs: Record<string, number | string> = {};
-    const latchFile = join(this.cfg.dataDir, "latches.json");
-    const saved = readJson<LatchRecord[]>(latchFile) ?? [];
+    const saved = this.latchStore.load();
     for (const [name, o] of Object.entries(g.outputs)) {
       const latched = saved.find((l) => l.line === name);
-      lines.set(name, await this.chip.output(o.line, latched?.value ?? o.initial));
+      try {
+        lines.set(name, await this.chip.output(o.line, latched?.value ?? o.initial));
+      } catch (err) {
+        // No chip, no such line, no permission: restarting cannot fix it (exit 78, no loop).
+        if (err instanceof GpioError || (err as NodeJS.ErrnoException).code !== undefined) {
+          throw new ConfigError("gpio", [`gpio.outputs.${name}: ${(err as Error).message}`]);
+        }
+        throw err;
+      }
       refs[name] = o.line;
     }
     this.actuators = new Actuators(lines, refs, (ls) => {
       this.metrics.latched.set(ls.length);
-      writeJsonAtomic(latchFile, ls);
+      this.latchStore.save(ls);
     });
     const restored = this.actuators.restore(saved);
     this.metrics.latched.set(restored.length);
@@ -244,38 +336,55 @@ export class Agent {
     }
   }
 
+  /**
+   * Two rule sets: the local safety rules (rules.file, required to be valid: a bad one is a
+   * config error) and the cloud's, from the stored desired config (skipped if no longer valid).
+   */
   private startSafety(): void {
     const actuators = this.actuators ?? new Actuators(new Map());
     this.safety = new LocalSafety({
       actuators,
-      onTransition: (t, outcomes) => this.onTransition(t, outcomes),
+      device: this.device.id,
+      onTransition: (t, outcomes, set) => this.onTransition(t, outcomes, set),
       onDrive: (line, _v, _latched, rule) => this.metrics.shutoffs.inc({ line: String(line), rule }),
     });
+    const file = this.cfg.rules.file;
+    if (file !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(file, "utf8");
+      } catch (err) {
+        throw new ConfigError(file, [`rules.file: cannot read: ${(err as Error).message}`]);
+      }
+      const p = prepareRules(text, file, this.device, (e) => checkLines(e, actuators));
+      if (!p.ok) throw new ConfigError(file, p.error.split("\n"));
+      this.safety.use("local", p.engine);
+      if (p.engine.skipped.length > 0) this.logger.info({ rules: p.engine.skipped }, "local rules scoped to other devices: not evaluated here");
+    }
     const stored = readJson<StoredConfig>(this.desiredFile());
     if (stored) {
-      const p = prepareRules(stored.rules, `desired-config v${stored.version}`, (e) => checkLines(e, actuators));
+      const p = this.prepareCloud(stored.rules, stored.version);
       if (p.ok) {
-        this.useRules(p.engine, stored.version);
-        this.logger.info({ version: stored.version }, "rules from the stored desired config");
-        return;
+        this.useCloud(p.engine, stored.version);
+        this.logger.info({ version: stored.version }, "cloud rules from the stored desired config");
+      } else {
+        this.logger.error({ error: p.error }, "stored desired config no longer valid; no cloud rules until the next one");
       }
-      this.logger.error({ error: p.error }, "stored desired config no longer valid; using the local rules file");
     }
-    const file = this.cfg.rules.file;
-    if (file === undefined) return;
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      throw new ConfigError(file, [`rules.file: cannot read: ${(err as Error).message}`]);
-    }
-    const p = prepareRules(text, file, (e) => checkLines(e, actuators));
-    if (!p.ok) throw new ConfigError(file, p.error.split("\n"));
-    this.useRules(p.engine, -1);
   }
 
-  private useRules(engine: RulesEngine, version: number): void {
-    this.safety!.use(engine);
+  /** Compiles cloud rules and checks them against the outputs and the local safety rules. */
+  private prepareCloud(yaml: string, version: number): ReturnType<typeof prepareRules> {
+    const actuators = this.actuators ?? new Actuators(new Map());
+    const local = this.safety?.rules("local");
+    return prepareRules(yaml, `desired-config v${version}`, this.device, (e) => {
+      checkLines(e, actuators);
+      if (local) checkCloudRules(e, local, actuators);
+    });
+  }
+
+  private useCloud(engine: RulesEngine, version: number): void {
+    this.safety!.use("cloud", engine);
     this.configVersion = version;
     this.metrics.configVersion.set(version);
   }
@@ -289,7 +398,9 @@ export class Agent {
   }
 
   private addReadings(rs: SourceReading[]): void {
-    const device = this.cfg.device.id;
+    const device = this.device.id;
+    // Two clock reads: a wall-clock step moves rule time's offset (see RuleTime).
+    if (this.ruleTime.check()) this.safety?.setOffset(this.ruleTime.offset);
     let n = 0;
     for (const r of rs) {
       if (!this.goodSensors.has(r.sensor)) {
@@ -325,14 +436,15 @@ export class Agent {
     }
   }
 
-  private onTransition(t: Transition, outcomes: { action: unknown; applied: boolean; error?: string }[]): void {
+  private onTransition(t: Transition, outcomes: { action: unknown; applied: boolean; error?: string }[], set: RuleSetName): void {
     this.metrics.transitions.inc({ kind: t.kind });
     const data: Record<string, unknown> = {
       kind: t.kind,
+      set,
       actions: outcomes.map((o) => ({ ...(o.action as object), applied: o.applied, ...(o.error ? { error: o.error } : {}) })),
       cause: t.cause.map((c) => ({ sensor: c.sensor, t: c.t, value: c.value })),
     };
-    this.logger.warn({ rule: t.rule, kind: t.kind, severity: t.severity }, "rule transition");
+    this.logger.warn({ rule: t.rule, set, kind: t.kind, severity: t.severity }, "rule transition");
     this.messages.event({ type: `rule-${t.kind}`, t: t.t, severity: t.severity, rule: t.rule, message: t.message?.slice(0, 1024), data });
   }
 
@@ -356,15 +468,19 @@ export class Agent {
       this.logger.warn({ version: d.version, applied: this.configVersion }, "older desired config ignored");
       return;
     }
-    const actuators = this.actuators ?? new Actuators(new Map());
-    const p = prepareRules(d.rules, `desired-config v${d.version}`, (e) => checkLines(e, actuators));
+    const p = this.prepareCloud(d.rules, d.version);
     if (!p.ok) {
       this.logger.error({ version: d.version, error: p.error }, "desired config rejected; keeping the current rules");
       this.report(d.version, false, p.error);
       return;
     }
-    writeJsonAtomic(this.desiredFile(), { version: d.version, rules: d.rules } satisfies StoredConfig);
-    this.useRules(p.engine, d.version);
+    try {
+      writeJsonAtomic(this.desiredFile(), { version: d.version, rules: d.rules } satisfies StoredConfig);
+    } catch (err) {
+      // Applied all the same; a restart falls back to the previous stored version.
+      this.onStorageFault(faultOf("desired-config", err), false);
+    }
+    this.useCloud(p.engine, d.version);
     this.logger.info({ version: d.version, rules: p.engine.ruleSet.rules.length }, "desired config applied");
     this.messages.event({ type: "config-applied", severity: "info", data: { version: d.version } });
     this.report(d.version, true);
@@ -378,6 +494,44 @@ export class Agent {
   private onBadMessage(topic: string, err: PayloadError): void {
     this.metrics.badMessages.inc({ reason: err.reason });
     this.logger.warn({ topic, reason: err.reason, error: err.message }, "bad message from the cloud");
+  }
+
+  private onConnectFailed(reason: string, code: number | undefined): void {
+    this.metrics.connectFailures.inc({ code: code === undefined ? "none" : String(code) });
+    // Logged at the first failure and whenever the reason changes, then once a minute.
+    this.logOnce(`connect:${reason}`, 60_000, () =>
+      this.logger.error({ reason, connackCode: code, clientId: this.uplink?.health().clientId }, code === undefined ? "mqtt connection failed" : "mqtt login refused by the broker"),
+    );
+  }
+
+  private onStorageFault(f: StorageFault, degraded: boolean): void {
+    this.metrics.storageErrors.inc({ op: f.op, code: f.code });
+    this.logOnce(`storage:${f.op}:${f.code}`, 60_000, () =>
+      this.logger.error({ op: f.op, code: f.code, error: f.message }, degraded ? "storage fault: telemetry kept in memory (bounded), safety unaffected" : "storage fault"),
+    );
+    if (degraded) {
+      this.messages.event({ type: "storage-degraded", severity: "warning", message: `${f.op}: ${f.message}`.slice(0, 1024), data: { op: f.op, code: f.code, memoryBytes: this.cfg.outbox.memoryBytes } });
+    }
+  }
+
+  private onStorageRecovered(i: { ms: number; moved: number; lost: number }): void {
+    this.logger.warn(i, "storage recovered: outbox on disk again");
+    this.messages.event({ type: "storage-recovered", severity: "info", message: `after ${Math.round(i.ms / 1000)} s; ${i.lost} messages lost meanwhile`, data: i });
+  }
+
+  private onClockStep(step: number, offset: number): void {
+    this.metrics.clockSteps.inc();
+    this.logger.warn({ stepMs: step, ruleTimeOffsetMs: offset }, "wall clock stepped; rule time carries on without the step");
+    this.messages.event({ type: "clock-step", severity: "warning", message: `wall clock stepped by ${step} ms`, data: { stepMs: step, offsetMs: offset } });
+  }
+
+  /** Runs `log` for a key at most once per `everyMs`. */
+  private logOnce(key: string, everyMs: number, log: () => void): void {
+    const now = this.clock();
+    const last = this.loggedFaults.get(key);
+    if (last !== undefined && now - last < everyMs && now >= last) return;
+    this.loggedFaults.set(key, now);
+    log();
   }
 
   /** Drops are reported as one event per 10 s at most, with the counts since the last one. */
@@ -400,4 +554,9 @@ export class Agent {
     }, this.deps.fullReportMs ?? 10_000);
     this.fullTimer.unref();
   }
+}
+
+function faultOf(op: string, err: unknown): StorageFault {
+  const e = err as NodeJS.ErrnoException;
+  return { op, code: e.code ?? "EUNKNOWN", message: String(e.message ?? err).slice(0, 300) };
 }

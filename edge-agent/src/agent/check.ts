@@ -22,6 +22,6 @@ export function checkRulesFile(cfg: AgentConfig): void {
     new Map(Object.keys(outputs).map((n) => [n, placeholder])),
     Object.fromEntries(Object.entries(outputs).map(([n, o]) => [n, o.line])),
   );
-  const p = prepareRules(text, file, (e) => checkLines(e, actuators));
+  const p = prepareRules(text, file, { id: cfg.device.id, labels: cfg.device.labels }, (e) => checkLines(e, actuators));
   if (!p.ok) throw new ConfigError(file, p.error.split("\n"));
 }

@@ -1,5 +1,5 @@
 /** Small JSON state files written atomically (tmp + fsync + rename; see writeJsonAtomic). */
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 export function readJson<T>(path: string): T | undefined {
@@ -22,10 +22,24 @@ export function writeJsonAtomic(path: string, value: unknown, opts: { durable?: 
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {
-    writeSync(fd, JSON.stringify(value));
+    const buf = Buffer.from(JSON.stringify(value));
+    const n = writeSync(fd, buf);
+    if (n < buf.length) throw Object.assign(new Error(`ENOSPC: short write of ${path}`), { code: "ENOSPC" });
     if (opts.durable !== false) fdatasyncSync(fd);
-  } finally {
     closeSync(fd);
+    renameSync(tmp, path);
+  } catch (err) {
+    // The previous file is untouched; the partial tmp file must not keep the disk full.
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not there, or the directory is read-only
+    }
+    throw err;
   }
-  renameSync(tmp, path);
 }

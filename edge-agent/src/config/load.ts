@@ -1,11 +1,14 @@
 /**
  * Reads and validates the config file. Every problem is reported at once, each with its
- * path (`inputs[1].path: expected string`), in one ConfigError thrown at start.
+ * path (`inputs[1].path: expected string`), in one ConfigError thrown at start; unknown keys
+ * at any depth are problems too, with a "did you mean" (unknown-keys.ts).
  */
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { formatPath } from "./paths";
 import { configSchema, type AgentConfig } from "./schema";
+import { unknownKeys } from "./unknown-keys";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -13,19 +16,12 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly issues: string[],
   ) {
-    super(`${file}: ${issues.length} problem${issues.length === 1 ? "" : "s"}\n  ${issues.join("\n  ")}`);
+    // One problem: one line (what systemd's journal shows as the reason the unit stopped).
+    super(issues.length === 1 ? `${file}: ${issues[0]}` : `${file}: ${issues.length} problems\n  ${issues.join("\n  ")}`);
   }
 }
 
-/** `["inputs", 1, "path"]` -> `inputs[1].path`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const p of path) {
-    if (typeof p === "number") out += `[${p}]`;
-    else out += out === "" ? String(p) : `.${String(p)}`;
-  }
-  return out || "(root)";
-}
+export { formatPath };
 
 export function formatZodIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
@@ -39,8 +35,11 @@ export function parseConfig(text: string, file = "config"): AgentConfig {
       doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? "?"}: ${e.message.split("\n")[0]}`),
     );
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) throw new ConfigError(file, formatZodIssues(parsed.error.issues));
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(raw);
+  // Unknown keys are errors too (a misspelt key would otherwise be silently ignored).
+  const issues = [...unknownKeys(configSchema, raw), ...(parsed.success ? [] : formatZodIssues(parsed.error.issues))];
+  if (issues.length > 0 || !parsed.success) throw new ConfigError(file, issues);
   return parsed.data;
 }
 

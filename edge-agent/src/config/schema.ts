@@ -43,6 +43,10 @@ export const configSchema = z
       .object({
         site: id.describe("Site id (topic level 3)"),
         id: id.describe("Device id (topic level 4, payload `device`)"),
+        labels: z
+          .record(id, z.string().min(1).max(128))
+          .default({})
+          .describe("Labels of this device, e.g. { zone: north }: label-scoped rules match them; published in the retained state"),
       })
       .describe("Who this device is"),
     broker: z
@@ -51,7 +55,7 @@ export const configSchema = z
           .string()
           .regex(/^(mqtts?|wss?):\/\/[^\s]+$/, "must be an mqtt://, mqtts://, ws:// or wss:// URL")
           .describe("Broker URL, e.g. mqtts://broker.example:8883"),
-        clientId: z.string().min(1).max(128).optional().describe("MQTT client id (default: <site>.<device>)"),
+        clientId: z.string().min(1).max(128).optional().describe("MQTT client id (default: the device id, which the Fieldline broker requires)"),
         username: z.string().min(1).optional().describe("MQTT username"),
         password: z.string().optional().describe("MQTT password (prefer passwordFile)"),
         passwordFile: z.string().min(1).optional().describe("File holding the MQTT password"),
@@ -98,7 +102,7 @@ export const configSchema = z
       .describe("GPIO chip and the output lines the agent drives"),
     rules: z
       .object({
-        file: z.string().min(1).optional().describe("Local rules file (YAML); a newer desired config from the cloud replaces it"),
+        file: z.string().min(1).optional().describe("Local safety rules file (YAML); the cloud's desired config is a separate rule set and never replaces it"),
         tickMs: durationMs(1000, 10).describe("How often time-based rules (for-duration, stale data) are advanced"),
       })
       .prefault({})
@@ -139,6 +143,12 @@ export const configSchema = z
           .enum(["drop-oldest", "drop-newest"])
           .default("drop-oldest")
           .describe("What happens when the outbox is full (counted and reported as an event)"),
+        memoryBytes: z
+          .number()
+          .int()
+          .min(4096)
+          .default(4 * 1024 * 1024)
+          .describe("While the disk cannot be written (full, read-only, I/O errors): bytes of messages kept in memory, under the same full policy"),
       })
       .prefault({})
       .describe("On-disk outbox"),

@@ -1,6 +1,6 @@
 /** Prometheus metrics of one agent, in its own registry (no global default registry). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { OutboxStats } from "../outbox";
+import type { OutboxStats, StorageState } from "../outbox";
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -49,10 +49,39 @@ export class AgentMetrics {
     help: "Telemetry messages republished because the cloud confirmed nothing stored in time",
     registers: [this.registry],
   });
-  readonly configVersion = new Gauge({ name: "fieldline_edge_config_version", help: "Version of the applied desired config (-1: local file)", registers: [this.registry] });
+  readonly configVersion = new Gauge({ name: "fieldline_edge_config_version", help: "Version of the applied desired config (cloud rules; -1: none)", registers: [this.registry] });
+  readonly connectFailures = new Counter({
+    name: "fieldline_edge_mqtt_connect_failures_total",
+    help: "MQTT connection attempts that failed, by CONNACK return code (none: network or TLS error)",
+    labelNames: ["code"],
+    registers: [this.registry],
+  });
+  readonly storageErrors = new Counter({
+    name: "fieldline_edge_storage_errors_total",
+    help: "Failed disk operations (outbox, latches, desired config), by operation and errno code",
+    labelNames: ["op", "code"],
+    registers: [this.registry],
+  });
+  readonly clockSteps = new Counter({ name: "fieldline_edge_clock_steps_total", help: "Wall-clock steps absorbed by rule time", registers: [this.registry] });
 
   /** Outbox gauges read its stats at scrape time. */
-  constructor(outboxStats: () => OutboxStats, failedMessages: () => number = () => 0) {
+  constructor(outboxStats: () => OutboxStats, failedMessages: () => number = () => 0, storage: () => StorageState | undefined = () => undefined) {
+    new Gauge({
+      name: "fieldline_edge_storage_degraded",
+      help: "1 while the outbox cannot write to disk (messages kept in memory)",
+      registers: [this.registry],
+      collect() {
+        this.set(storage()?.state === "degraded" ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "fieldline_edge_outbox_memory_messages",
+      help: "Messages held in memory because the disk could not take them",
+      registers: [this.registry],
+      collect() {
+        this.set(storage()?.memory.records ?? 0);
+      },
+    });
     new Gauge({
       name: "fieldline_edge_messages_failed",
       help: "Messages not stored: refused by a full outbox or not matching their schema (since start)",

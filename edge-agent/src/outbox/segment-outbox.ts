@@ -14,8 +14,10 @@
 import {
   close as closeAsync,
   closeSync,
+  existsSync,
   fdatasync,
   fdatasyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
   readSync,
@@ -23,7 +25,7 @@ import {
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CursorLog, type Cursor } from "./cursor-log";
 import type { AppendResult, Outbox, OutboxMessage, OutboxRecord, OutboxStats } from "./outbox";
 import { decodeRecord, encodeRecord } from "./record";
@@ -44,6 +46,11 @@ export interface SegmentOutboxOptions {
   full?: FullPolicy;
   /** Called when records are dropped or refused because the outbox is full. */
   onFull?: (info: { policy: FullPolicy; records: number; bytes: number }) => void;
+  /**
+   * A write that the outbox can do without (ack cursor, background fsync, deleting a passed
+   * segment) failed: reported here instead of thrown, and done again later where it matters.
+   */
+  onError?: (op: string, err: Error) => void;
 }
 
 interface Segment {
@@ -62,7 +69,7 @@ const segName = (no: number) => `seg-${String(no).padStart(10, "0")}.log`;
 const idOf = (c: Cursor) => c.seg * TWO_32 + c.off;
 
 export class SegmentOutbox implements Outbox {
-  private readonly opts: Required<Omit<SegmentOutboxOptions, "onFull">> & Pick<SegmentOutboxOptions, "onFull">;
+  private readonly opts: Required<Omit<SegmentOutboxOptions, "onFull" | "onError">> & Pick<SegmentOutboxOptions, "onFull" | "onError">;
   private segments: Segment[] = [];
   private writeFd: number | undefined;
   private cursor: Cursor = { seg: 1, off: 0 };
@@ -88,6 +95,7 @@ export class SegmentOutbox implements Outbox {
       fsyncIntervalMs: 200,
       full: "drop-oldest",
       onFull: undefined,
+      onError: undefined,
       ...opts,
       segmentBytes,
     };
@@ -95,7 +103,7 @@ export class SegmentOutbox implements Outbox {
   }
 
   async open(): Promise<void> {
-    mkdirSync(this.opts.dir, { recursive: true });
+    mkdirs(this.opts.dir);
     const saved = this.cursorLog.open();
     const nos = readdirSync(this.opts.dir)
       .map((f) => SEG_RE.exec(f)?.[1])
@@ -122,8 +130,12 @@ export class SegmentOutbox implements Outbox {
     if (cursor.seg !== first.no || cursor.off > first.end) cursor = { seg: first.no, off: Math.min(cursor.off, first.end) };
     this.cursor = cursor;
     this.readPos = { ...cursor };
-    this.writeFd = openSync(this.path(this.last().no), "a");
     this.counters.bytes = this.segments.reduce((n, s) => n + s.size, 0);
+    // Everything acknowledged: start a new, empty segment and delete the old one, so an
+    // outbox that filled the disk gives its space back at start (and a restart on a full
+    // disk does not depend on writing to it).
+    if (this.counters.depth === 0 && this.counters.bytes > 0) this.startEmpty();
+    this.writeFd = openSync(this.path(this.last().no), "a");
     if (this.opts.fsync !== "never") fsyncDir(this.opts.dir);
     if (this.opts.fsync === "interval") {
       this.timer = setInterval(() => this.syncInBackground(), this.opts.fsyncIntervalMs);
@@ -151,6 +163,22 @@ export class SegmentOutbox implements Outbox {
   appendAll(msgs: readonly OutboxMessage[]): AppendResult[] {
     if (this.writeFd === undefined) throw new Error("outbox is not open");
     if (msgs.length === 0) return [];
+    try {
+      return this.appendOnce(msgs);
+    } catch (err) {
+      // A full disk with nothing left to publish: give the acknowledged segment's space back
+      // and try once more (the outbox may be what filled the disk).
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code === "ENOSPC" || code === "EDQUOT") && this.counters.depth === 0 && this.counters.bytes > 0) {
+        this.startEmpty();
+        this.writeFd = openSync(this.path(this.last().no), "a");
+        return this.appendOnce(msgs);
+      }
+      throw err;
+    }
+  }
+
+  private appendOnce(msgs: readonly OutboxMessage[]): AppendResult[] {
     const recs = msgs.map(encodeRecord);
     const bytes = recs.reduce((n, r) => n + r.length, 0);
     let seg = this.last();
@@ -168,14 +196,23 @@ export class SegmentOutbox implements Outbox {
     }
     // One write: a kill leaves all of these records or none (a power cut may tear the tail,
     // which recovery cuts off at the last whole record).
-    writeSync(this.writeFd, recs.length === 1 ? recs[0]! : Buffer.concat(recs, bytes));
+    this.writeAll(seg, recs.length === 1 ? recs[0]! : Buffer.concat(recs, bytes));
     seg.size += bytes;
     seg.end = seg.size;
     this.counters.bytes += bytes;
     this.counters.depth += msgs.length;
     this.counters.appended += msgs.length;
-    if (this.opts.fsync === "always") fdatasyncSync(this.writeFd);
-    else this.dataDirty = true;
+    if (this.opts.fsync === "always") {
+      try {
+        fdatasyncSync(this.writeFd!);
+      } catch (err) {
+        // Written (in the page cache) but not known to be on the disk: reported, kept.
+        this.dataDirty = true;
+        this.opts.onError?.("fsync", err as Error);
+      }
+    } else {
+      this.dataDirty = true;
+    }
     return out;
   }
 
@@ -257,6 +294,9 @@ export class SegmentOutbox implements Outbox {
   }
 
   private roll(): Segment {
+    // The new file first: if it cannot be created (no inodes, read-only), nothing changed.
+    const no = this.last().no + 1;
+    const fd = openSync(this.path(no), "a");
     const old = this.writeFd;
     if (old !== undefined) {
       if (this.opts.fsync === "always") {
@@ -265,15 +305,18 @@ export class SegmentOutbox implements Outbox {
       } else if (this.opts.fsync === "interval") {
         // Off the event loop: a safety reading must never wait for the disk.
         this.syncing++;
-        fdatasync(old, () => closeAsync(old, () => this.syncing--));
+        fdatasync(old, (err) => {
+          if (err) this.opts.onError?.("fsync", err);
+          closeAsync(old, () => this.syncing--);
+        });
       } else {
         closeSync(old);
       }
     }
-    const seg: Segment = { no: this.last().no + 1, size: 0, end: 0 };
+    const seg: Segment = { no, size: 0, end: 0 };
     this.segments.push(seg);
-    this.writeFd = openSync(this.path(seg.no), "a");
-    if (this.opts.fsync !== "never") fsyncDir(this.opts.dir);
+    this.writeFd = fd;
+    if (this.opts.fsync !== "never") this.tryFsyncDir();
     this.dataDirty = false;
     return seg;
   }
@@ -305,17 +348,85 @@ export class SegmentOutbox implements Outbox {
       if (this.readFd?.seg === gone.no) this.closeReadFd();
       if (this.chunk?.seg === gone.no) this.chunk = undefined;
       this.counters.bytes -= gone.size;
-      // The cursor must reach disk before the segment disappears, or a crash could leave
-      // a cursor pointing into a deleted segment (harmless, but it would be re-scanned).
+      // The cursor should reach disk before the segment disappears, or a crash could leave
+      // a cursor pointing into a deleted segment (harmless: open() starts at the next one).
+      // If it cannot be written (disk full), the segment is deleted anyway: that frees space.
       this.writeCursor();
-      unlinkSync(this.path(gone.no));
+      try {
+        unlinkSync(this.path(gone.no));
+      } catch (err) {
+        this.opts.onError?.("unlink", err as Error);
+      }
     }
   }
 
   private writeCursor(): void {
     if (!this.cursorDirty) return;
-    this.cursorDirty = false;
-    this.cursorLog.write(this.cursor);
+    try {
+      this.cursorLog.write(this.cursor);
+      this.cursorDirty = false;
+    } catch (err) {
+      // Kept dirty: written with the next ack. Until then a crash republishes a little more.
+      this.opts.onError?.("cursor", err as Error);
+    }
+  }
+
+  /**
+   * Writes `buf` at the end of `seg`. A short write (the disk filled up in the middle) is cut
+   * back off, so the segment never holds part of a record before later ones, and throws.
+   */
+  private writeAll(seg: Segment, buf: Buffer): void {
+    const fd = this.writeFd!;
+    let n: number;
+    try {
+      n = writeSync(fd, buf);
+    } catch (err) {
+      this.cutBack(fd, seg);
+      throw err;
+    }
+    if (n < buf.length) {
+      this.cutBack(fd, seg);
+      throw Object.assign(new Error(`ENOSPC: short write (${n} of ${buf.length} bytes)`), { code: "ENOSPC" });
+    }
+  }
+
+  private cutBack(fd: number, seg: Segment): void {
+    try {
+      ftruncateSync(fd, seg.size);
+    } catch (err) {
+      // Recovery at the next open cuts a torn tail off; appends after it would be lost with
+      // it, so stop appending to this segment.
+      this.opts.onError?.("truncate", err as Error);
+      seg.size = this.opts.segmentBytes;
+    }
+  }
+
+  /**
+   * Nothing unacknowledged: a new empty segment becomes the only one and the old ones are
+   * deleted (first, to free their space; a crash in between leaves a cursor naming a deleted
+   * segment, which open() handles).
+   */
+  private startEmpty(): void {
+    const no = this.last().no + 1;
+    if (this.writeFd !== undefined) {
+      closeSync(this.writeFd);
+      this.writeFd = undefined;
+    }
+    this.closeReadFd();
+    for (const s of this.segments) {
+      try {
+        unlinkSync(this.path(s.no));
+      } catch (err) {
+        this.opts.onError?.("unlink", err as Error);
+      }
+    }
+    this.segments = [{ no, size: 0, end: 0 }];
+    this.counters.bytes = 0;
+    this.cursor = { seg: no, off: 0 };
+    this.readPos = { ...this.cursor };
+    this.inflight = [];
+    this.cursorDirty = true;
+    this.writeCursor();
   }
 
   /** Forces written data to disk now, blocking (close, graceful shutdown). */
@@ -331,7 +442,21 @@ export class SegmentOutbox implements Outbox {
     if (!this.dataDirty || this.writeFd === undefined || this.syncing > 0) return;
     this.dataDirty = false;
     this.syncing++;
-    fdatasync(this.writeFd, () => this.syncing--);
+    fdatasync(this.writeFd, (err) => {
+      this.syncing--;
+      if (err) {
+        this.dataDirty = true;
+        this.opts.onError?.("fsync", err);
+      }
+    });
+  }
+
+  private tryFsyncDir(): void {
+    try {
+      fsyncDir(this.opts.dir);
+    } catch (err) {
+      this.opts.onError?.("fsync", err as Error);
+    }
   }
 
   private readAt(seg: Segment, off: number): { msg: OutboxMessage; size: number } | undefined {
@@ -390,3 +515,19 @@ function copyMsg(m: OutboxMessage): OutboxMessage {
   return out;
 }
 
+/**
+ * mkdir -p that reports the real reason: Node's recursive mkdir says ENOENT when a parent
+ * cannot be created on a read-only or unwritable file system; the first missing directory,
+ * made on its own, throws EROFS or EACCES instead.
+ */
+function mkdirs(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    let first = dir;
+    while (!existsSync(dirname(first)) && dirname(first) !== first) first = dirname(first);
+    mkdirSync(first);
+    throw err;
+  }
+}

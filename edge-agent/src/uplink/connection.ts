@@ -10,8 +10,13 @@ import { Backoff, type BackoffOptions } from "./backoff";
 export interface ConnectionEvents {
   /** A CONNACK arrived; `client` is usable until `down`. */
   up(client: MqttClient): void;
-  /** The session ended (or an attempt failed); a reconnect is scheduled. */
+  /** The session ended; a reconnect is scheduled. */
   down(reason: string): void;
+  /**
+   * An attempt ended without a session: refused by the broker (`code` is the CONNACK return
+   * code, e.g. 5 not authorized, 2 identifier rejected), or a network error; retried.
+   */
+  failed?(reason: string, code: number | undefined): void;
 }
 
 export interface ConnectionOptions {
@@ -70,6 +75,7 @@ export class Connection {
     const client = connect(this.opts.url, { ...this.opts.options(), reconnectPeriod: 0, clean: true });
     this.client = client;
     let lastError = "closed";
+    let lastCode: number | undefined;
     client.on("connect", () => {
       if (this.client !== client) return;
       this.backoff.reset();
@@ -78,6 +84,8 @@ export class Connection {
     });
     client.on("error", (err) => {
       lastError = err.message;
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === "number") lastCode = code;
     });
     client.on("close", () => {
       if (this.client !== client) return;
@@ -87,6 +95,8 @@ export class Connection {
       if (this.isUp) {
         this.isUp = false;
         this.opts.events.down(lastError);
+      } else if (this.running) {
+        this.opts.events.failed?.(lastError, lastCode);
       }
       if (!this.running) return;
       const delay = this.backoff.next();

@@ -27,9 +27,23 @@ export interface UplinkHandlers {
   /** A message from the cloud that did not decode (counted and logged, never fatal). */
   badMessage(topic: string, error: PayloadError): void;
   status(up: boolean, reason?: string): void;
+  /** A connection attempt failed (refused login: `code` is the CONNACK return code). */
+  connectFailed?(reason: string, code: number | undefined): void;
   acked?(kind: OutboxKind, seconds: number): void;
   /** Unconfirmed telemetry was republished (the cloud confirmed nothing for a while). */
   resent?(waiting: number): void;
+}
+
+/** The uplink as /healthz reports it. */
+export interface UplinkHealth {
+  state: "connecting" | "up" | "down";
+  clientId: string;
+  /** Why the last attempt or session ended (with the CONNACK code of a refused login). */
+  lastError?: string;
+  lastErrorCode?: number;
+  lastErrorAt?: number;
+  /** Attempts since the last session came up (or since start). */
+  failedAttempts: number;
 }
 
 export interface UplinkOptions {
@@ -41,6 +55,8 @@ export interface UplinkOptions {
   handlers: UplinkHandlers;
   agent?: string;
   firmware?: () => string | undefined;
+  /** The device's labels, published in the retained state. */
+  labels?: Record<string, string>;
 }
 
 const OUTBOX_TOPIC: Record<OutboxKind, (a: DeviceAddress) => string> = {
@@ -54,6 +70,7 @@ export class Uplink {
   private readonly connection: Connection;
   private readonly pump: Pump;
   private client: MqttClient | undefined;
+  private readonly status: UplinkHealth;
 
   constructor(private readonly opts: UplinkOptions) {
     const { address } = opts;
@@ -70,7 +87,10 @@ export class Uplink {
       onAcked: opts.handlers.acked,
       onResend: opts.handlers.resent,
     });
-    const build = mqttOptions(opts.broker, `${address.site}.${address.device}`);
+    // The Fieldline broker requires a device's client id to be its device id.
+    const clientId = opts.broker.clientId ?? address.device;
+    this.status = { state: "connecting", clientId, failedAttempts: 0 };
+    const build = mqttOptions(opts.broker, clientId);
     this.connection = new Connection({
       url: opts.broker.url,
       options: () => build({ topic: topics.state(address), payload: this.statePayload("offline") }),
@@ -78,12 +98,17 @@ export class Uplink {
       events: {
         up: (client) => this.onUp(client),
         down: (reason) => this.onDown(reason),
+        failed: (reason, code) => this.onFailed(reason, code),
       },
     });
   }
 
   get connected(): boolean {
     return this.connection.connected;
+  }
+
+  health(): UplinkHealth {
+    return { ...this.status };
   }
 
   get inFlight(): number {
@@ -138,6 +163,7 @@ export class Uplink {
       status,
       ...(this.opts.agent ? { agent: this.opts.agent } : {}),
       ...(firmware ? { firmware } : {}),
+      ...(this.opts.labels && Object.keys(this.opts.labels).length > 0 ? { labels: this.opts.labels } : {}),
     });
   }
 
@@ -150,13 +176,30 @@ export class Uplink {
     client.subscribe(subs, { qos: 1 });
     client.publish(topics.state(address), Buffer.from(this.statePayload("online")), { qos: 1, retain: true });
     this.pump.attach(client);
+    this.status.state = "up";
+    this.status.failedAttempts = 0;
     handlers.status(true);
   }
 
   private onDown(reason: string): void {
     this.client = undefined;
     this.pump.detach();
+    this.setError(reason, undefined);
     this.opts.handlers.status(false, reason);
+  }
+
+  private onFailed(reason: string, code: number | undefined): void {
+    this.status.failedAttempts++;
+    this.setError(reason, code);
+    this.opts.handlers.connectFailed?.(reason, code);
+  }
+
+  private setError(reason: string, code: number | undefined): void {
+    this.status.state = "down";
+    this.status.lastError = reason;
+    this.status.lastErrorAt = this.opts.clock();
+    if (code === undefined) delete this.status.lastErrorCode;
+    else this.status.lastErrorCode = code;
   }
 
   private onMessage(topic: string, payload: Buffer): void {
