@@ -33,8 +33,8 @@ Replay options:
   --devices <file>      fleet as JSON/YAML: [{id, labels}] or {id: {labels}}; these devices
                         are watched from the start (stale rules fire if they never report)
   --start <t>           event time at which watching starts (default: first reading)
-  --until <t>           advance event time to t after the last reading
-  --no-tick             do not advance event time before each reading
+  --until <t>           advance every device's event time to t after the last reading
+                        (each device's readings move only its own event time)
   --from-snapshot <f>   resume from a snapshot written by --snapshot
   --snapshot <f>        write the evaluator's state after the last reading
   -h, --help            this help
@@ -83,7 +83,6 @@ async function replayCmd(args: string[]): Promise<number> {
       devices: { type: "string" },
       start: { type: "string" },
       until: { type: "string" },
-      "no-tick": { type: "boolean" },
       "from-snapshot": { type: "string" },
       snapshot: { type: "string" },
     },
@@ -135,7 +134,6 @@ async function replayCmd(args: string[]): Promise<number> {
     ...(start !== undefined ? { start } : {}),
     ...(until !== undefined ? { until } : {}),
     ...(from ? { from } : {}),
-    tick: !values["no-tick"],
     onSnapshot: (s) => (snap = s),
   });
   if (values.snapshot && snap) await writeFile(values.snapshot, JSON.stringify(snap) + "\n");

@@ -7,7 +7,8 @@ import { loadSnapshot, takeSnapshot, type EvaluatorSnapshot } from "./snapshot.t
 import type { DeviceInfo, Reading, RuleSet, Transition } from "./types.ts";
 
 export interface EvaluatorOptions {
-  /** Device registry, used to resolve label scopes the first time a device is seen. */
+  /** Device registry, used to resolve label scopes when a device is first seen (and again
+   *  by `rescope`). */
   devices?: (id: string) => DeviceInfo | undefined;
   /** Devices to watch from the start (besides ids named literally in scopes), so that
    *  stale rules fire for a device never heard from. */
@@ -30,7 +31,24 @@ export interface EvaluatorStats {
   lateForRule: number;
   /** Not a finite number, or missing fields: ignored. */
   invalid: number;
+  /** New epochs started for a device (`reboot`, or a reading with a new boot id). */
+  reboots: number;
+  /** Readings of a device's previous boot arriving after its new boot began: ignored. */
+  previousBoot: number;
 }
+
+/** @internal */
+export const NO_STATS: EvaluatorStats = {
+  readings: 0,
+  evaluations: 0,
+  transitions: 0,
+  duplicates: 0,
+  late: 0,
+  lateForRule: 0,
+  invalid: 0,
+  reboots: 0,
+  previousBoot: 0,
+};
 
 /** @internal Per-device routing: readings of one sensor go to these (state, leaves) pairs. */
 export interface Slot {
@@ -51,41 +69,47 @@ export interface DeviceEntry {
   id: string;
   states: RuleState[];
   slots: Map<string, Slot>;
+  /** The device's own event time: its latest reading, or when watching (or its epoch) began.
+   *  Its deadlines fall due when this passes them, or when `advance` does. */
+  now: number;
+  /** Its states' deadlines (lazy: an entry whose time is not its state's `heapKey` is stale). */
+  heap: MinHeap<StateEntry>;
+  /** Time under which the device sits in the evaluator's heap (a lower bound of its
+   *  earliest deadline); Infinity when it has none. */
+  heapKey: number;
+  /** Boot id of the current epoch (from readings that carry one), and of the one before. */
+  boot: string | undefined;
+  prevBoot: string | undefined;
 }
 
-interface HeapEntry {
+interface StateEntry {
   d: number;
   st: RuleState;
 }
+interface DeviceHeapEntry {
+  d: number;
+  dev: DeviceEntry;
+}
+const earlier = (a: { d: number }, b: { d: number }) => a.d < b.d;
 
 /**
  * Incremental, event-time rule evaluator. It never reads the wall clock: time moves only
- * with reading timestamps (`push`) and explicit ticks (`advance`). Work per reading is O(1)
- * per rule whose scope holds the device and whose condition names the sensor.
+ * with reading timestamps (`push`) and explicit ticks (`advance`). Each device has its own
+ * event time (its latest reading): one device's readings never move another device's
+ * deadlines; `advance(t)` moves every device's. Work per reading is O(1) per rule whose
+ * scope holds the device and whose condition names the sensor.
  */
 export class Evaluator {
   /** @internal */ readonly rts: RuleRuntime[];
   /** @internal */ readonly byId = new Map<string, RuleRuntime>();
   /** @internal */ readonly devices = new Map<string, DeviceEntry>();
   /** @internal */ start: number | undefined;
-  /** @internal */ clock = -Infinity;
-  /** @internal */ stats_: EvaluatorStats = {
-    readings: 0,
-    evaluations: 0,
-    transitions: 0,
-    duplicates: 0,
-    late: 0,
-    lateForRule: 0,
-    invalid: 0,
-  };
+  /** @internal Latest explicit tick (`advance`), or the start: the time every device has reached. */
+  clock = -Infinity;
+  /** @internal */ stats_: EvaluatorStats = { ...NO_STATS };
   private readonly expected: string[];
-  private readonly heap = new MinHeap<HeapEntry>((a, b) =>
-    a.d !== b.d
-      ? a.d < b.d
-      : a.st.rt.index !== b.st.rt.index
-        ? a.st.rt.index < b.st.rt.index
-        : a.st.device < b.st.device,
-  );
+  /** Devices by their earliest deadline. */
+  private readonly heap = new MinHeap<DeviceHeapEntry>(earlier);
 
   constructor(
     readonly rules: RuleSet,
@@ -99,7 +123,12 @@ export class Evaluator {
     if (opts.start !== undefined) this.begin(opts.start);
   }
 
-  /** Applies one reading; returns the transitions it caused, ordered by time. */
+  /**
+   * Applies one reading; returns the transitions it caused, ordered by time. First, what
+   * fell due for that device up to the reading's time happens (its own clock moves on).
+   * A reading with a `boot` id other than the device's current one starts a new epoch
+   * (see `reboot`); one with the previous boot's id is ignored.
+   */
   push(r: Reading): Transition[] {
     const out: Transition[] = [];
     const stats = this.stats_;
@@ -115,18 +144,32 @@ export class Evaluator {
       stats.invalid++;
       return out;
     }
-    if (this.start === undefined) this.begin(r.t);
-    if (r.t > this.clock) this.clock = r.t;
-    const dev = this.devices.get(r.device) ?? this.addDevice(r.device, r.t);
+    const t = r.t;
+    if (this.start === undefined) this.begin(t);
+    const dev = this.devices.get(r.device) ?? this.addDevice(r.device, t);
+    const boot = r.boot;
+    if (boot !== undefined && boot !== dev.boot) {
+      if (dev.boot === undefined) dev.boot = boot;
+      else if (boot === dev.prevBoot) {
+        stats.previousBoot++;
+        return out;
+      } else {
+        this.newEpoch(dev, t);
+        dev.prevBoot = dev.boot;
+        dev.boot = boot;
+      }
+    }
+    if (t > dev.now) dev.now = t;
+    if (dev.heapKey <= t) this.runDue(dev, t, out);
     const slot = dev.slots.get(r.sensor) ?? this.addSlot(dev, r.sensor);
-    if (r.t <= slot.lastT) {
-      if (r.t === slot.lastT) stats.duplicates++;
+    if (t <= slot.lastT) {
+      if (t === slot.lastT) stats.duplicates++;
       else stats.late++;
+      this.finish(out);
       return out;
     }
-    slot.lastT = r.t;
+    slot.lastT = t;
     const bindings = slot.bindings;
-    const t = r.t;
     for (let b = 0; b < bindings.length; b++) {
       const bd = bindings[b]!;
       const st = bd.st;
@@ -163,16 +206,17 @@ export class Evaluator {
           flip(st, cond, t, cause, out);
         }
       }
-      if (rt.timedLeaves.length > 0 || phase !== st.phase) this.schedule(st);
+      if (rt.timedLeaves.length > 0 || phase !== st.phase) this.schedule(dev, st);
     }
-    stats.transitions += out.length;
-    if (out.length > 1) this.sort(out);
+    this.finish(out);
     return out;
   }
 
   /**
-   * Moves event time to `t`: fires what is due by then (for-durations completing, data
-   * going stale, devices never heard from). Returns the transitions, ordered by time.
+   * Moves every device's event time to `t` (a clock tick, e.g. wall time in a live system):
+   * fires what is due by then (for-durations completing, data going stale, devices never
+   * heard from). A decision taken here is final: a reading older than it arriving later is
+   * ignored by that rule (`lateForRule`). Returns the transitions, ordered by time.
    */
   advance(t: number): Transition[] {
     const out: Transition[] = [];
@@ -183,15 +227,29 @@ export class Evaluator {
       const e = this.heap.peek();
       if (e === undefined || e.d > t) break;
       this.heap.pop();
-      const st = e.st;
-      if (e.d !== st.heapKey) continue; // superseded by an earlier entry
-      st.heapKey = Infinity;
-      if (st.next <= t) tick(st, t, out);
-      this.schedule(st);
+      if (e.d === e.dev.heapKey) this.runDue(e.dev, t, out);
     }
-    this.stats_.transitions += out.length;
-    if (out.length > 1) this.sort(out);
+    this.finish(out);
     return out;
+  }
+
+  /**
+   * Starts a new epoch of event time for a device that rebooted: `t` is the first time of
+   * the new epoch (its first reading's). When `t` is earlier than the latest time known for
+   * the device (its clock went back), the device's past is shifted to end at `t`: silence
+   * timers keep the silence already counted, pending for/clear_for waits keep the time
+   * still to wait, every sensor's last time is forgotten (so the new epoch's readings are
+   * not late), and rate windows are emptied (the reboot is a gap in the data). Kept in any
+   * case: each rule's phase (fired rules stay fired and clear when their condition does),
+   * condition and hysteresis state, deadband's last reported value, the device's scopes.
+   * When the clock did not go back nothing changes. Readings that carry `boot` ids make
+   * this happen by itself.
+   */
+  reboot(id: string, t: number): void {
+    if (!Number.isFinite(t)) return;
+    if (this.start === undefined) this.begin(t);
+    const dev = this.devices.get(id) ?? this.addDevice(id, t);
+    this.newEpoch(dev, t);
   }
 
   /** Starts watching a device that may never report (so stale rules can fire for it). */
@@ -204,13 +262,58 @@ export class Evaluator {
   }
 
   /**
-   * Drops everything known about a device (a decommissioned device, or one whose labels
-   * changed: its scopes are resolved again when it next reports). Returns false if unknown.
+   * Resolves a device's scopes again from the registry (`devices` option), e.g. after its
+   * labels changed. Rules still in scope keep their state; rules that came into scope start
+   * afresh, watching from the device's current time; rules that left it are dropped, and
+   * one that was fired is cleared now (a `cleared` transition with no cause), so its alert
+   * does not stay open. A device not seen yet is resolved when first seen. Returns the
+   * transitions.
+   */
+  rescope(id: string): Transition[] {
+    const out: Transition[] = [];
+    const dev = this.devices.get(id);
+    if (!dev) return out;
+    const info = this.opts.devices?.(id) ?? { id };
+    const old = new Map(dev.states.map((st) => [st.rt, st]));
+    const since = this.deviceTime(dev);
+    const states: RuleState[] = [];
+    const added: RuleState[] = [];
+    for (const rt of this.rts) {
+      if (!rt.inScope(info)) continue;
+      const st = old.get(rt);
+      old.delete(rt);
+      if (st) states.push(st);
+      else {
+        const fresh = newState(rt, id, since);
+        states.push(fresh);
+        added.push(fresh);
+      }
+    }
+    for (const st of old.values()) {
+      st.heapKey = Number.NaN; // its heap entries no longer match
+      if (st.phase === Phase.Active || st.phase === Phase.Clearing) {
+        st.phase = Phase.Inactive;
+        emit(st, "cleared", since, [], out);
+      }
+    }
+    dev.states = states;
+    const sensors = [...dev.slots];
+    dev.slots = new Map();
+    for (const [sensor, slot] of sensors) this.addSlot(dev, sensor).lastT = slot.lastT;
+    for (const st of added) this.schedule(dev, st);
+    this.finish(out);
+    return out;
+  }
+
+  /**
+   * Drops everything known about a device (a decommissioned device): its timers stop, and
+   * its scopes are resolved afresh if it reports again. Returns false if unknown.
    */
   forget(id: string): boolean {
     const dev = this.devices.get(id);
     if (!dev) return false;
     for (const st of dev.states) st.heapKey = Number.NaN; // its heap entries no longer match
+    dev.heapKey = Number.NaN;
     this.devices.delete(id);
     return true;
   }
@@ -246,17 +349,28 @@ export class Evaluator {
       if (!this.devices.has(id)) this.addDevice(id, since ?? this.start);
   }
 
+  /** @internal The time a device has reached: its own, or the last tick if later. */
+  deviceTime(dev: DeviceEntry): number {
+    return Math.max(dev.now, this.clock);
+  }
+
   /** @internal */
   addDevice(id: string, since: number): DeviceEntry {
     const info = this.opts.devices?.(id) ?? { id };
     const states: RuleState[] = [];
     for (const rt of this.rts) if (rt.inScope(info)) states.push(newState(rt, id, since));
-    const dev: DeviceEntry = { id, states, slots: new Map() };
+    const dev: DeviceEntry = {
+      id,
+      states,
+      slots: new Map(),
+      now: since,
+      heap: new MinHeap<StateEntry>(earlier),
+      heapKey: Infinity,
+      boot: undefined,
+      prevBoot: undefined,
+    };
     this.devices.set(id, dev);
-    for (const st of states) {
-      st.computeNext();
-      this.schedule(st);
-    }
+    for (const st of states) this.schedule(dev, st);
     return dev;
   }
 
@@ -280,13 +394,72 @@ export class Evaluator {
     return slot;
   }
 
-  /** @internal Puts the state in the heap if its next deadline is earlier than its entry. */
-  schedule(st: RuleState): void {
+  /** @internal Puts the state in its device's heap if its next deadline is earlier than its
+   *  entry, and the device in the evaluator's heap if that is its earliest. */
+  schedule(dev: DeviceEntry, st: RuleState): void {
     const n = st.computeNext();
     if (n < st.heapKey) {
       st.heapKey = n;
-      this.heap.push({ d: n, st });
+      dev.heap.push({ d: n, st });
+      if (n < dev.heapKey) {
+        dev.heapKey = n;
+        this.heap.push({ d: n, dev });
+      }
     }
+  }
+
+  /** Runs everything due for one device up to and including t, then requeues the device. */
+  private runDue(dev: DeviceEntry, t: number, out: Transition[]): void {
+    const h = dev.heap;
+    for (;;) {
+      const e = h.peek();
+      if (e === undefined || e.d > t) break;
+      h.pop();
+      const st = e.st;
+      if (e.d !== st.heapKey) continue; // superseded by an earlier entry
+      st.heapKey = Infinity;
+      if (st.next <= t) tick(st, t, out);
+      this.schedule(dev, st);
+    }
+    // Every deadline left is after t: the device's key is its earliest live entry.
+    let n = Infinity;
+    for (let e = h.peek(); e !== undefined; e = h.peek()) {
+      if (e.d === e.st.heapKey) {
+        n = e.d;
+        break;
+      }
+      h.pop();
+    }
+    if (n !== dev.heapKey) {
+      dev.heapKey = n;
+      if (n < Infinity) this.heap.push({ d: n, dev });
+    }
+  }
+
+  /** See `reboot`. */
+  private newEpoch(dev: DeviceEntry, t: number): void {
+    this.stats_.reboots++;
+    let was = this.deviceTime(dev);
+    for (const st of dev.states) if (st.now > was) was = st.now;
+    if (t >= was) return; // the clock did not go back: one continuous time line
+    const shift = t - was;
+    for (const slot of dev.slots.values()) slot.lastT = -Infinity;
+    dev.heap.clear();
+    dev.heapKey = Infinity; // entries in the evaluator's heap no longer match
+    for (const st of dev.states) {
+      st.phaseDeadline += shift;
+      st.now += shift;
+      st.rt.leaves.forEach((l, i) => l.rebase(st.ls[i], shift));
+      st.heapKey = Infinity;
+      this.schedule(dev, st);
+    }
+    dev.now = t;
+  }
+
+  /** Counts and orders the transitions of one call. */
+  private finish(out: Transition[]): void {
+    this.stats_.transitions += out.length;
+    if (out.length > 1) this.sort(out);
   }
 
   /** Canonical order: time, then rule order in the file, then device id. */

@@ -19,15 +19,17 @@ export interface ReplayOptions {
   start?: number;
   /** Advance event time to here once the records are done. */
   until?: number;
-  /** Before each reading, advance event time to it (as a live system's clock would). Default true. */
-  tick?: boolean;
   /** Resume from a snapshot instead of starting fresh. */
   from?: EvaluatorSnapshot;
   /** Receives the evaluator's state after the last record. */
   onSnapshot?: (s: EvaluatorSnapshot) => void;
 }
 
-/** Runs rules over records in arrival order and returns every transition. */
+/**
+ * Runs rules over records in arrival order and returns every transition in the order it
+ * was decided. Each device's readings move only that device's event time; every device's
+ * moves at `advance` records and at `until`.
+ */
 export function replay(
   rules: RuleSet,
   records: Iterable<ReplayRecord>,
@@ -45,17 +47,10 @@ export function replay(
   let ev: Evaluator | undefined = o.from ? Evaluator.restore(rules, o.from, opts()) : undefined;
   const get = () => (ev ??= new Evaluator(rules, opts()));
   const out: Transition[] = [];
-  let last = -Infinity;
   for (const rec of records) {
-    if ("reading" in rec) {
-      const e = get();
-      if (o.tick !== false && rec.reading.t > last) append(out, e.advance(rec.reading.t));
-      if (rec.reading.t > last) last = rec.reading.t;
-      append(out, e.push(rec.reading));
-    } else if ("advance" in rec) {
-      append(out, get().advance(rec.advance));
-      if (rec.advance > last) last = rec.advance;
-    } else if ("restart" in rec) {
+    if ("reading" in rec) append(out, get().push(rec.reading));
+    else if ("advance" in rec) append(out, get().advance(rec.advance));
+    else if ("restart" in rec) {
       const snap = JSON.parse(JSON.stringify(get().snapshot())) as EvaluatorSnapshot;
       ev = Evaluator.restore(rules, snap, opts());
     } else if ("expect" in rec) {
@@ -97,9 +92,11 @@ export class RecordError extends Error {
 
 /**
  * Parses recorded telemetry. JSONL: one object per line, a reading
- * `{"device","sensor","t","value"}` (t in ms or ISO 8601; `time`/`ts` accepted) or a
+ * `{"device","sensor","t","value"}` (t in ms or ISO 8601; `time`/`ts` accepted; an optional
+ * `boot` id) or a
  * directive (`{"advance":t}`, `{"restart":true}`, `{"expect":"id"}`, `{"devices":[...]}`).
- * CSV: a header naming device, sensor, t (or time/timestamp) and value columns.
+ * CSV: a header naming device, sensor, t (or time/timestamp) and value columns (and
+ * optionally boot).
  */
 export function parseRecords(text: string, format: "jsonl" | "csv"): ReplayRecord[] {
   return format === "csv" ? parseCsv(text) : parseJsonl(text);
@@ -116,7 +113,10 @@ function reading(o: Record<string, unknown>, line: number): Reading {
   if (t === undefined) throw new RecordError(line, "missing or invalid t (ms or ISO 8601)");
   if (typeof value !== "number" || Number.isNaN(value))
     throw new RecordError(line, "missing or invalid value");
-  return { device: o.device, sensor: o.sensor, t, value };
+  const boot = o.boot === undefined || o.boot === "" ? undefined : String(o.boot);
+  return boot === undefined
+    ? { device: o.device, sensor: o.sensor, t, value }
+    : { device: o.device, sensor: o.sensor, t, value, boot };
 }
 
 function parseJsonl(text: string): ReplayRecord[] {
@@ -181,6 +181,7 @@ function parseCsv(text: string): ReplayRecord[] {
   const cSen = col("sensor", "field");
   const cT = col("t", "time", "ts", "timestamp");
   const cVal = col("value");
+  const cBoot = col("boot");
   if (cDev < 0 || cSen < 0 || cT < 0 || cVal < 0)
     throw new RecordError(
       headerAt + 1,
@@ -192,7 +193,10 @@ function parseCsv(text: string): ReplayRecord[] {
     if (l.trim() === "" || l.startsWith("#")) continue;
     const c = splitCsvLine(l);
     out.push({
-      reading: reading({ device: c[cDev], sensor: c[cSen], t: c[cT], value: c[cVal] }, i + 1),
+      reading: reading(
+        { device: c[cDev], sensor: c[cSen], t: c[cT], value: c[cVal], boot: c[cBoot] },
+        i + 1,
+      ),
     });
   }
   return out;

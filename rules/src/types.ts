@@ -5,6 +5,9 @@ export interface Reading {
   /** Event time, integer milliseconds since the epoch (or any monotonic origin). */
   t: number;
   value: number;
+  /** Boot id of the device when it took the reading, if known: a new one starts a new epoch
+   *  of the device's event time (see `Evaluator.reboot`). */
+  boot?: string;
 }
 
 /** What the evaluator may know about a device, used to resolve rule scopes by label. */

@@ -177,6 +177,7 @@ describe("Evaluator", () => {
     const ev = new Evaluator(v1, { expect: ["quiet"], start: 0 });
     ev.push(r("d", "temp", 0, 1));
     ev.push(r("d", "temp", 3_600_000, 1)); // an hour later
+    ev.advance(3_600_000); // the live clock ticks: "quiet" has been silent for that hour too
     const back = Evaluator.restore(
       v2,
       JSON.parse(JSON.stringify(ev.snapshot())) as EvaluatorSnapshot,
@@ -189,6 +190,27 @@ describe("Evaluator", () => {
       "4800000 fired silent d",
       "4800000 fired silent quiet",
     ]);
+  });
+
+  it("on restore, a new rule starts at each device's own time, not at another device's clock", () => {
+    const v1 = rules("rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n");
+    const v2 = rules(`rules:
+  - id: hot
+    when: { threshold: { sensor: temp, above: 50 } }
+  - id: silent
+    when: { stale: { after: 1m } }
+`);
+    const ev = new Evaluator(v1);
+    ev.push(r("good", "temp", 0, 1));
+    ev.push(r("ahead", "temp", 0, 1));
+    ev.push(r("ahead", "temp", 9_000_000_000, 1)); // a clock far in the future
+    ev.push(r("good", "temp", 60_000, 1));
+    const back = Evaluator.restore(
+      v2,
+      JSON.parse(JSON.stringify(ev.snapshot())) as EvaluatorSnapshot,
+    );
+    // `good` goes silent a minute after its own last reading, not a minute after 9e9.
+    expect(brief(back.advance(200_000))).toEqual(["120000 fired silent good"]);
   });
 
   it("a for-duration completing at the same time as a reading completes first", () => {

@@ -57,6 +57,8 @@ describe("golden cases", () => {
       "out-of-order-duplicates",
       "scope-glob-labels",
       "actions-latched-gpio",
+      "clock-jump",
+      "reboot-clock-back",
     ])
       expect(cases).toContain(c);
   });

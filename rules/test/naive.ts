@@ -3,7 +3,8 @@
 // the history for the window, hysteresis by folding over all readings, stale expiries from
 // the gaps, timers by a linear scan). It shares no evaluation code with src/ except the
 // scope matcher and message renderer, so property tests use it as an oracle, and the
-// benchmark runs it side by side.
+// benchmark runs it side by side. Each device's timeline runs up to its own latest reading
+// or the latest tick, whichever is later.
 import { renderMessage } from "../src/message.ts";
 import { compileScope, exactIds } from "../src/scope.ts";
 import type {
@@ -60,7 +61,9 @@ export class NaiveEvaluator {
   private readonly history = new Map<string, Reading[]>();
   private readonly lastT = new Map<string, number>();
   private readonly emitted = new Map<string, number>();
-  private horizon = -Infinity;
+  /** Latest tick, and each device's own event time (its latest reading). */
+  private ticked = -Infinity;
+  private readonly deviceNow = new Map<string, number>();
   private start: number | undefined;
   private readonly expected: string[];
 
@@ -99,13 +102,13 @@ export class NaiveEvaluator {
     if (r.t <= (this.lastT.get(key) ?? -Infinity)) return [];
     this.lastT.set(key, r.t);
     this.history.get(r.device)!.push({ ...r });
-    if (r.t > this.horizon) this.horizon = r.t;
+    if (r.t > (this.deviceNow.get(r.device) ?? -Infinity)) this.deviceNow.set(r.device, r.t);
     return this.collect([r.device]);
   }
 
   advance(t: number): Transition[] {
     if (this.start === undefined) this.begin(t);
-    if (t > this.horizon) this.horizon = t;
+    if (t > this.ticked) this.ticked = t;
     return this.collect(this.seenDevices);
   }
 
@@ -136,6 +139,7 @@ export class NaiveEvaluator {
     const leaves = leavesOf(rule.when);
     const hist = this.history.get(device)!;
     const since = this.firstSeen.get(device)!;
+    const horizon = Math.max(this.ticked, this.deviceNow.get(device) ?? since);
     const out: Transition[] = [];
     const emit = (kind: "fired" | "cleared", t: number, cause: Reading[]) => {
       const tr: Transition = {
@@ -175,7 +179,7 @@ export class NaiveEvaluator {
         if (l.kind === "stale" && touches(l, r)) lastOf[i] = { t: r.t, r, on: false };
       });
     }
-    pushExpiries(this.horizon, true);
+    pushExpiries(horizon, true);
 
     // Leaf values, recomputed by scanning history.
     const vals = leaves.map(() => false);
@@ -257,7 +261,7 @@ export class NaiveEvaluator {
         if (c !== cond) flip(c, e.t, cause);
       }
     }
-    due(this.horizon);
+    due(horizon);
     return out;
   }
 }

@@ -21,6 +21,9 @@ export interface LeafEngine<S = unknown> {
   expire(s: S): boolean;
   /** The readings that explain the current value (`r` is the reading just applied, if any). */
   cause(s: S, device: string, r: Reading | undefined): Reading[];
+  /** The device's clock went back by -`shift` ms at a reboot: move the times this state
+   *  keeps into the new epoch, or drop what cannot be moved. */
+  rebase(s: S, shift: number): void;
   save(s: S): unknown;
   load(j: unknown): S;
 }
@@ -49,4 +52,7 @@ export abstract class UntimedLeaf<S> implements LeafEngine<S> {
   cause(_s: S, _device: string, r: Reading | undefined): Reading[] {
     return r ? [r] : [];
   }
+
+  /** Nothing time-based is kept (a rate overrides this). */
+  rebase(_s: S, _shift: number): void {}
 }

@@ -68,6 +68,14 @@ export class RateEngine extends UntimedLeaf<State> {
     return [{ device, sensor: this.sensor, t: s.ts[s.head]!, value: s.vs[s.head]! }, r];
   }
 
+  /** Readings of the old epoch are in another time base: the window starts empty (as after
+   *  a gap), so a rate needs two readings of the new epoch. */
+  override rebase(s: State): void {
+    s.ts.length = 0;
+    s.vs.length = 0;
+    s.head = 0;
+  }
+
   save(s: State): unknown {
     return { on: s.on, ts: s.ts.slice(s.head), vs: s.vs.slice(s.head) };
   }

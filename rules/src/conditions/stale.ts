@@ -52,6 +52,11 @@ export class StaleEngine implements LeafEngine<State> {
     return true;
   }
 
+  /** The silence already counted carries over into the new epoch. */
+  rebase(s: State, shift: number): void {
+    s.last += shift;
+  }
+
   cause(s: State, device: string, r: Reading | undefined): Reading[] {
     if (r) return [r];
     return s.heard ? [{ device, sensor: s.sensor, t: s.last, value: s.value }] : [];
