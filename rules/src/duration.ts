@@ -6,6 +6,9 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
   d: 86_400_000,
 };
+/** Longest duration a rule may name (`for`, `clear_for`, `window`, `after`): 365 days. */
+export const MAX_DURATION_MS = 365 * 86_400_000;
+
 const PART = /(\d+(?:\.\d+)?)(ms|min|s|m|h|d)/g;
 
 /**

@@ -6,8 +6,11 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  Scalar,
+  visit,
   type Document,
   type Node,
+  type Pair,
 } from "yaml";
 import type { z } from "zod";
 import { formatPath, RulesError, type RulesIssue } from "./errors.ts";
@@ -36,18 +39,47 @@ export function parseRules(yamlText: string, file = "<rules>"): RuleSet {
     const { line, col } = at(offset);
     return { line, column: col };
   };
+  // An alias with no anchor before it: reported where it stands, and read as null so the
+  // rest of the file is still checked (issues about the null itself are not repeated).
+  const aliases: string[] = [];
+  visit(doc, {
+    Alias(_key, node, ancestors) {
+      if (node.resolve(doc) !== undefined) return undefined;
+      const path = formatPath(pathTo(ancestors, node));
+      const { line, col } = at(node.range?.[0] ?? 0);
+      issues.push({
+        file,
+        line,
+        column: col,
+        path,
+        message: `unresolved alias *${node.source}: no anchor &${node.source} is set before it`,
+      });
+      aliases.push(path);
+      return new Scalar(null);
+    },
+  });
+  const underAlias = (p: string) =>
+    aliases.some((a) => p === a || p.startsWith(`${a}.`) || p.startsWith(`${a}[`));
+
   const add = (path: readonly PropertyKey[], issue: z.core.$ZodIssue) => {
-    const full = [...path, ...issue.path];
-    const key = issue.code === "unrecognized_keys" ? issue.keys[0] : undefined;
-    issues.push({
-      file,
-      ...locate(full, key),
-      path: formatPath(key ? [...full, key] : full),
-      message: messageOf(issue),
-    });
+    for (const i of fittingBranch(issue)) {
+      const full = [...path, ...i.path];
+      const key = i.code === "unrecognized_keys" ? i.keys[0] : undefined;
+      const where = formatPath(key ? [...full, key] : full);
+      if (underAlias(formatPath(full))) continue;
+      issues.push({ file, ...locate(full, key), path: where, message: messageOf(i) });
+    }
   };
 
-  const top = FileSchema.safeParse(doc.toJS() ?? {});
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (e) {
+    // e.g. an alias expanding past the YAML library's limit
+    issues.push({ file, line: 1, column: 1, path: "", message: (e as Error).message });
+    throw new RulesError(issues);
+  }
+  const top = FileSchema.safeParse(data ?? {});
   if (!top.success) {
     for (const i of top.error.issues) add([], i);
     throw new RulesError(issues);
@@ -91,6 +123,30 @@ export function compileRules(data: unknown, file = "<rules>"): RuleSet {
 /** Reads and parses a rules file; errors carry the file path. */
 export async function loadRulesFile(path: string): Promise<RuleSet> {
   return parseRules(await readFile(path, "utf8"), path);
+}
+
+/**
+ * When no option of a union fits, zod reports one generic issue holding each option's
+ * issues. If exactly one option fits the value's shape (all its issues are inside the
+ * value, none about the value itself), its issues are the precise ones: a gpio action with
+ * `value: 2` is `gpio.value: expected 0 or 1`, not "expected an action".
+ */
+function fittingBranch(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union") return [issue];
+  const fits = issue.errors.filter((b) => b.length > 0 && b.every((i) => i.path.length > 0));
+  if (fits.length !== 1) return [issue];
+  return fits[0]!.flatMap((i) => fittingBranch({ ...i, path: [...issue.path, ...i.path] }));
+}
+
+/** Keys and indexes from the document root down to `node`. */
+function pathTo(ancestors: readonly (Document | Node | Pair)[], node: unknown): PropertyKey[] {
+  const out: PropertyKey[] = [];
+  ancestors.forEach((a, i) => {
+    const child = ancestors[i + 1] ?? node;
+    if (isSeq(a)) out.push(a.items.indexOf(child));
+    else if (isPair(a) && a.value === child && isScalar(a.key)) out.push(String(a.key.value));
+  });
+  return out;
 }
 
 function messageOf(issue: z.core.$ZodIssue): string {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "./duration.ts";
+import { MAX_DURATION_MS, parseDuration } from "./duration.ts";
 import type { Action, Comparator, Condition, Rule, Severity } from "./types.ts";
 
 /**
@@ -13,14 +13,16 @@ const Duration = z
     error: "expected a duration such as 30s, 5m, 1h30m or a number of ms",
   })
   .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: `invalid duration ${JSON.stringify(v)}: use e.g. 500ms, 30s, 5m, 1h, 1d`,
-      });
+    const bad = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
       return z.NEVER;
-    }
+    };
+    if (typeof v === "number" && !Number.isSafeInteger(v))
+      return bad(`invalid duration ${v}: a number of ms must be a whole number`);
+    const ms = parseDuration(v);
+    if (ms === undefined)
+      return bad(`invalid duration ${JSON.stringify(v)}: use e.g. 500ms, 30s, 5m, 1h, 1d`);
+    if (ms > MAX_DURATION_MS) return bad(`duration ${JSON.stringify(v)} is too long: at most 365d`);
     return ms;
   });
 
@@ -196,7 +198,7 @@ const ActionSchema = z.union(
         gpio: z.strictObject({
           line: GpioLine,
           value: z
-            .union([z.literal(0), z.literal(1)])
+            .literal([0, 1], { error: "expected 0 or 1" })
             .default(0)
             .describe("level to drive (0 = off)"),
           latch: z.boolean().default(true).describe("stay driven until a command clears it"),
@@ -210,13 +212,16 @@ const ActionSchema = z.union(
       })),
     z
       .strictObject({
-        command: z.union([
-          z.string().min(1),
-          z.strictObject({
-            name: z.string().min(1),
-            args: z.record(z.string(), z.unknown()).optional(),
-          }),
-        ]),
+        command: z.union(
+          [
+            z.string().min(1),
+            z.strictObject({
+              name: z.string().min(1),
+              args: z.record(z.string(), z.unknown()).optional(),
+            }),
+          ],
+          { error: "expected a command name or {name, args}" },
+        ),
       })
       .transform((v): Action => {
         if (typeof v.command === "string") return { type: "command", name: v.command };

@@ -77,8 +77,65 @@ rules:
       "16:27 rules[2].when.all[1].stale.after: after must be longer than 0",
       '17:11 rules[2].when.all[2].bogus: unknown field "bogus"',
       "17:11 rules[2].when.all[2]: expected one of threshold, rate, stale, deadband, all, any, not",
-      "18:22 rules[2].actions[1]: expected an action: alert, {gpio: {line, value, latch}} or {command: {name, args}}",
+      "18:49 rules[2].actions[1].gpio.value: expected 0 or 1",
       "18:56 rules[2].actions[2]: expected an action: alert, {gpio: {line, value, latch}} or {command: {name, args}}",
+    ]);
+  });
+
+  it("reports an unresolved alias where it stands, and every other error too", () => {
+    const text = `rules:
+  - id: a
+    when: *nope
+  - *gone
+  - id: b
+    when: { threshold: { sensor: t, above: x } }
+  - id: c
+    when: &ok { threshold: { sensor: t, above: 1 } }
+  - id: d
+    when: *ok
+`;
+    expect(brief(issuesOf(text))).toEqual([
+      "3:11 rules[0].when: unresolved alias *nope: no anchor &nope is set before it",
+      "4:5 rules[1]: unresolved alias *gone: no anchor &gone is set before it",
+      "6:44 rules[2].when.threshold.above: expected number, received string",
+    ]);
+  });
+
+  it("bounds durations: at most 365d, and a number of ms must be a whole number", () => {
+    const rule = (d: string) =>
+      `rules:\n  - id: a\n    when: { stale: { after: 1m } }\n    for: ${d}\n`;
+    expect(parseRules(rule("365d"), "f.yaml").rules[0]!.forMs).toBe(31_536_000_000);
+    expect(parseRules(rule("31536000000"), "f.yaml").rules[0]!.forMs).toBe(31_536_000_000);
+    expect(brief(issuesOf(rule("99999999999999999999d")))).toEqual([
+      '4:10 rules[0].for: duration "99999999999999999999d" is too long: at most 365d',
+    ]);
+    expect(brief(issuesOf(rule("366d")))[0]).toMatch(/"366d" is too long: at most 365d/);
+    expect(brief(issuesOf(rule("1e21")))).toEqual([
+      "4:10 rules[0].for: invalid duration 1e+21: a number of ms must be a whole number",
+    ]);
+    expect(brief(issuesOf(rule("1.5")))[0]).toMatch(/invalid duration 1.5: a number of ms/);
+    const windowed = `rules:\n  - id: r\n    when: { rate: { sensor: t, window: 400d, above: 1 } }\n`;
+    expect(brief(issuesOf(windowed))).toEqual([
+      '3:40 rules[0].when.rate.window: duration "400d" is too long: at most 365d',
+    ]);
+  });
+
+  it("names the field of an action that is wrong, not only that it is not an action", () => {
+    const text = `rules:
+  - id: a
+    when: { threshold: { sensor: t, above: 1 } }
+    actions:
+      - alert
+      - gpio: { line: 17, value: 2 }
+      - gpio: { line: 17, valu: 1 }
+      - command: 5
+      - shout: loud
+`;
+    expect(brief(issuesOf(text))).toEqual([
+      "6:34 rules[0].actions[1].gpio.value: expected 0 or 1",
+      '7:27 rules[0].actions[2].gpio.valu: unknown field "valu"',
+      "8:18 rules[0].actions[3].command: expected a command name or {name, args}",
+      "9:9 rules[0].actions[4]: expected an action: alert, {gpio: {line, value, latch}} or {command: {name, args}}",
     ]);
   });
 
