@@ -23,8 +23,10 @@ Usage:
 
   rules replay <rules.yaml> <telemetry.(jsonl|csv)|-> [options]
       Run the rules over recorded readings (in file order) and print the transitions.
-      JSONL lines: {"device","sensor","t","value"}; t in ms or ISO 8601.
-      CSV: header with device,sensor,t (or time/timestamp),value.
+      JSONL lines: {"device","sensor","t","value"}; t in ms or ISO 8601; optional "boot".
+      CSV: header with device,sensor,t (or time/timestamp),value (and optionally boot).
+      Readings whose value is not a finite number (null, NaN, empty, text) are skipped;
+      their count and first lines go to stderr.
 
 Replay options:
   --format table|json   output: aligned table (default) or one JSON transition per line
@@ -44,7 +46,9 @@ Run as: npx tsx rules/src/cli.ts ... or npm run -w @fieldline/rules rules -- ...
 
 class UsageError extends Error {}
 
-async function check(files: string[]): Promise<number> {
+async function check(args: string[]): Promise<number> {
+  // No options: an unknown flag is a usage error, not a file name.
+  const files = parseArgs({ args, allowPositionals: true, options: {} }).positionals;
   if (files.length === 0) throw new UsageError("check needs at least one rules file");
   let failed = 0;
   for (const f of files) {
@@ -113,13 +117,20 @@ async function replayCmd(args: string[]): Promise<number> {
   const inputFormat = values["input-format"] ?? (ext === ".csv" ? "csv" : "jsonl");
   if (inputFormat !== "csv" && inputFormat !== "jsonl")
     throw new UsageError("--input-format must be jsonl or csv");
-  let records;
+  let parsed;
   try {
-    records = parseRecords(text, inputFormat);
+    parsed = parseRecords(text, inputFormat);
   } catch (e) {
     process.stderr.write(`${dataFile}: ${(e as Error).message}\n`);
     return 1;
   }
+  const { records, skipped, skippedLines } = parsed;
+  if (skipped > 0)
+    process.stderr.write(
+      `${dataFile}: skipped ${skipped} reading${skipped === 1 ? "" : "s"} whose value is not a ` +
+        `finite number (line${skipped === 1 ? "" : "s"} ${skippedLines.join(", ")}` +
+        `${skipped > skippedLines.length ? ", …" : ""})\n`,
+    );
   const devices = values.devices
     ? deviceList(parseYaml(await readFile(values.devices, "utf8")))
     : undefined;
@@ -164,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === "check") return await check(rest);
     if (cmd === "replay") return await replayCmd(rest);
     if (cmd === "schema") {
+      if (rest.length > 0) throw new UsageError(`schema takes no arguments (got ${rest[0]})`);
       process.stdout.write(JSON.stringify(rulesJsonSchema(), null, 2) + "\n");
       return 0;
     }

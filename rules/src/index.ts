@@ -5,7 +5,13 @@ export { SNAPSHOT_FORMAT, type EvaluatorSnapshot, type StateSnapshot } from "./s
 export { parseDuration, formatDuration } from "./duration.ts";
 export { rulesJsonSchema } from "./jsonschema.ts";
 export { globToRegExp, compileScope } from "./scope.ts";
-export { replay, parseRecords, type ReplayRecord, type ReplayOptions } from "./replay.ts";
+export {
+  replay,
+  parseRecords,
+  type ParsedRecords,
+  type ReplayRecord,
+  type ReplayOptions,
+} from "./replay.ts";
 export type {
   Reading,
   DeviceInfo,

@@ -90,37 +90,65 @@ export class RecordError extends Error {
   }
 }
 
+/** Recorded telemetry, parsed. */
+export interface ParsedRecords {
+  records: ReplayRecord[];
+  /** Readings skipped because their value is not a finite number (null, NaN, ±Infinity,
+   *  missing, or text that is not a number), as the evaluator would skip them. */
+  skipped: number;
+  /** Line numbers (1-based) of the first few skipped readings. */
+  skippedLines: number[];
+}
+
+/** How many skipped lines `parseRecords` lists. */
+export const SKIPPED_LINES_LISTED = 5;
+
 /**
  * Parses recorded telemetry. JSONL: one object per line, a reading
  * `{"device","sensor","t","value"}` (t in ms or ISO 8601; `time`/`ts` accepted; an optional
  * `boot` id) or a
  * directive (`{"advance":t}`, `{"restart":true}`, `{"expect":"id"}`, `{"devices":[...]}`).
  * CSV: a header naming device, sensor, t (or time/timestamp) and value columns (and
- * optionally boot).
+ * optionally boot). A reading whose value is not a finite number is skipped and counted;
+ * anything else malformed throws a RecordError with its line.
  */
-export function parseRecords(text: string, format: "jsonl" | "csv"): ReplayRecord[] {
-  return format === "csv" ? parseCsv(text) : parseJsonl(text);
+export function parseRecords(text: string, format: "jsonl" | "csv"): ParsedRecords {
+  const out: ParsedRecords = { records: [], skipped: 0, skippedLines: [] };
+  const add = (line: number, o: Record<string, unknown>) => {
+    const r = reading(o, line);
+    if (r) out.records.push({ reading: r });
+    else if (++out.skipped <= SKIPPED_LINES_LISTED) out.skippedLines.push(line);
+  };
+  if (format === "csv") parseCsv(text, add);
+  else parseJsonl(text, out.records, add);
+  return out;
 }
 
-function reading(o: Record<string, unknown>, line: number): Reading {
+/** A reading, or undefined when its value is not a finite number. */
+function reading(o: Record<string, unknown>, line: number): Reading | undefined {
   const t = parseTime(o.t ?? o.time ?? o.ts ?? o.timestamp);
-  const value =
-    typeof o.value === "string" ? (o.value.trim() === "" ? NaN : Number(o.value)) : o.value;
   if (typeof o.device !== "string" || o.device === "")
     throw new RecordError(line, "missing device");
   if (typeof o.sensor !== "string" || o.sensor === "")
     throw new RecordError(line, "missing sensor");
   if (t === undefined) throw new RecordError(line, "missing or invalid t (ms or ISO 8601)");
-  if (typeof value !== "number" || Number.isNaN(value))
-    throw new RecordError(line, "missing or invalid value");
+  const value =
+    typeof o.value === "string" ? (o.value.trim() === "" ? NaN : Number(o.value)) : o.value;
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined;
   const boot = o.boot === undefined || o.boot === "" ? undefined : String(o.boot);
   return boot === undefined
     ? { device: o.device, sensor: o.sensor, t, value }
     : { device: o.device, sensor: o.sensor, t, value, boot };
 }
 
-function parseJsonl(text: string): ReplayRecord[] {
-  const out: ReplayRecord[] = [];
+/** Bare NaN / Infinity / -Infinity as a JSON value (what Python's json module writes). */
+const NON_JSON_NUMBER = /(?<=[:[,]\s*)-?(?:NaN|Infinity)(?=\s*[,}\]])/g;
+
+function parseJsonl(
+  text: string,
+  out: ReplayRecord[],
+  add: (line: number, o: Record<string, unknown>) => void,
+): void {
   text.split(/\r?\n/).forEach((raw, i) => {
     const s = raw.trim();
     if (s === "" || s.startsWith("#") || s.startsWith("//")) return;
@@ -128,7 +156,11 @@ function parseJsonl(text: string): ReplayRecord[] {
     try {
       o = JSON.parse(s) as Record<string, unknown>;
     } catch {
-      throw new RecordError(i + 1, "not valid JSON");
+      try {
+        o = JSON.parse(s.replace(NON_JSON_NUMBER, "null")) as Record<string, unknown>;
+      } catch {
+        throw new RecordError(i + 1, "not valid JSON");
+      }
     }
     if (typeof o !== "object" || o === null) throw new RecordError(i + 1, "expected a JSON object");
     if ("advance" in o) {
@@ -144,9 +176,8 @@ function parseJsonl(text: string): ReplayRecord[] {
           ? { devices: o.devices as DeviceInfo[] }
           : { devices: o.devices as DeviceInfo[], start },
       );
-    } else out.push({ reading: reading(o, i + 1) });
+    } else add(i + 1, o);
   });
-  return out;
 }
 
 function splitCsvLine(line: string): string[] {
@@ -171,10 +202,10 @@ function splitCsvLine(line: string): string[] {
   return cells.map((c) => c.trim());
 }
 
-function parseCsv(text: string): ReplayRecord[] {
+function parseCsv(text: string, add: (line: number, o: Record<string, unknown>) => void): void {
   const lines = text.split(/\r?\n/);
   const headerAt = lines.findIndex((l) => l.trim() !== "" && !l.startsWith("#"));
-  if (headerAt < 0) return [];
+  if (headerAt < 0) return;
   const header = splitCsvLine(lines[headerAt]!).map((h) => h.toLowerCase());
   const col = (...names: string[]) => header.findIndex((h) => names.includes(h));
   const cDev = col("device", "device_id");
@@ -187,17 +218,10 @@ function parseCsv(text: string): ReplayRecord[] {
       headerAt + 1,
       "CSV header must name device, sensor, t (or time/timestamp) and value",
     );
-  const out: ReplayRecord[] = [];
   for (let i = headerAt + 1; i < lines.length; i++) {
     const l = lines[i]!;
     if (l.trim() === "" || l.startsWith("#")) continue;
     const c = splitCsvLine(l);
-    out.push({
-      reading: reading(
-        { device: c[cDev], sensor: c[cSen], t: c[cT], value: c[cVal], boot: c[cBoot] },
-        i + 1,
-      ),
-    });
+    add(i + 1, { device: c[cDev], sensor: c[cSen], t: c[cT], value: c[cVal], boot: c[cBoot] });
   }
-  return out;
 }

@@ -88,10 +88,66 @@ describe("rules CLI", () => {
       "2026-01-01T00:01:00.000Z  cleared  hot   boiler-1  critical  temp=70@2026-01-01T00:01:00.000Z  alert    boiler-1 at 70",
     ]);
     const broken = join(tmp, "broken.csv");
-    writeFileSync(broken, "device,sensor,t,value\nd,temp,1,\n");
+    writeFileSync(broken, "device,sensor,t,value\nd,temp,1,5\nd,temp,soon,5\n");
     const bad = await rules(["replay", rulesFile, broken]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/line 2: missing or invalid value/);
+    expect(bad.stderr).toMatch(/line 3: missing or invalid t/);
+  });
+
+  it("replay skips readings whose value is not a number, and says how many and where", async () => {
+    const rulesFile = join(tmp, "hot.yaml");
+    writeFileSync(
+      rulesFile,
+      "rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n",
+    );
+    const jsonl = join(tmp, "nan.jsonl");
+    writeFileSync(
+      jsonl,
+      [
+        '{"device":"a","sensor":"temp","t":0,"value":20}',
+        '{"device":"a","sensor":"temp","t":1000,"value":NaN}',
+        '{"device":"a","sensor":"temp","t":2000,"value":null}',
+        '{"device":"a","sensor":"temp","t":3000,"value":60}',
+        '{"device":"a","sensor":"temp","t":4000,"value":"hot"}',
+        '{"device":"a","sensor":"temp","t":5000,"value":-Infinity}',
+        '{"device":"a","sensor":"temp","t":6000}',
+        '{"device":"a","sensor":"temp","t":7000,"value":true}',
+        '{"device":"a","sensor":"temp","t":8000,"value":"40"}',
+      ].join("\n"),
+    );
+    const res = await rules(["replay", rulesFile, jsonl, "--json"]);
+    expect(res.code).toBe(0);
+    expect(
+      lines(res.stdout).map((l) => JSON.parse(l) as { t: number; kind: string }),
+    ).toMatchObject([
+      { t: 3000, kind: "fired" },
+      { t: 8000, kind: "cleared" },
+    ]);
+    expect(res.stderr).toBe(
+      `${jsonl}: skipped 6 readings whose value is not a finite number (lines 2, 3, 5, 6, 7, …)\n`,
+    );
+    const csv = join(tmp, "nan.csv");
+    writeFileSync(csv, "device,sensor,t,value\na,temp,0,60\na,temp,1,\na,temp,2,40\n");
+    const one = await rules(["replay", rulesFile, csv, "--json"]);
+    expect(one.code).toBe(0);
+    expect(lines(one.stdout)).toHaveLength(2);
+    expect(one.stderr).toBe(
+      `${csv}: skipped 1 reading whose value is not a finite number (line 3)\n`,
+    );
+  });
+
+  it("rejects unknown flags with usage and exit 2", async () => {
+    const good = join(cases, "stale", "rules.yaml");
+    for (const args of [
+      ["check", "--bogus", good],
+      ["replay", good, join(cases, "stale", "input.jsonl"), "--no-tick"],
+      ["schema", "--json"],
+    ]) {
+      const res = await rules(args);
+      expect(res.code, args.join(" ")).toBe(2);
+      expect(res.stderr).toMatch(/Usage:/);
+      expect(res.stdout).toBe("");
+    }
   });
 
   it("replay resumes from a snapshot with the same result as one run", async () => {

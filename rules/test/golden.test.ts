@@ -21,7 +21,7 @@ const cases = readdirSync(casesDir).filter((d) => existsSync(join(casesDir, d, "
 function load(name: string) {
   const dir = join(casesDir, name);
   const rules = parseRules(readFileSync(join(dir, "rules.yaml"), "utf8"), `${name}/rules.yaml`);
-  const records = parseRecords(readFileSync(join(dir, "input.jsonl"), "utf8"), "jsonl");
+  const { records } = parseRecords(readFileSync(join(dir, "input.jsonl"), "utf8"), "jsonl");
   const expectedPath = join(dir, "expected.jsonl");
   const expected = existsSync(expectedPath)
     ? readFileSync(expectedPath, "utf8")
