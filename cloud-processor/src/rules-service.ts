@@ -3,7 +3,8 @@
  * readings, turning transitions whose actions include `alert` into alert signals. Applying
  * new rules validates them first (every issue reported), keeps the evaluator's state where
  * the snapshot still fits, saves the YAML in the data dir and pushes it to every known
- * device as retained desired config.
+ * device as retained desired config. Devices' labels (from their `state` messages) resolve
+ * label-scoped rules; a change of labels resolves that device's scopes again.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -11,6 +12,7 @@ import { encodePayload, topics } from "@fieldline/firmware-contracts";
 import { Evaluator, RulesError, parseRules, type RulesIssue } from "@fieldline/rules";
 import type { Logger } from "pino";
 import type { AlertSignal } from "./alerts/signal.ts";
+import { DeviceLabels, type Labels } from "./device-labels.ts";
 
 type RuleSet = ReturnType<typeof parseRules>;
 type Transition = ReturnType<Evaluator["push"]>[number];
@@ -30,6 +32,9 @@ export class RulesService {
   private rulesSet: RuleSet | undefined;
   private current: Saved = { version: 0, yaml: "" };
   private readonly sites = new Map<string, string>();
+  private readonly labels = new DeviceLabels();
+  /** The evaluator's device registry: labels as last reported. */
+  private readonly evalOpts = { devices: (id: string) => this.labels.info(id) };
 
   constructor(
     private readonly dataPath: string,
@@ -37,6 +42,8 @@ export class RulesService {
     private readonly log: Logger,
     /** Where the evaluator's state is checkpointed (so a rule that fired can still clear after a restart). */
     private readonly statePath = `${dataPath}.state`,
+    /** Where devices' labels are checkpointed with it (so restored state meets the same scopes). */
+    private readonly labelsPath = `${dataPath}.labels`,
   ) {}
 
   get version(): number {
@@ -49,6 +56,7 @@ export class RulesService {
 
   /** Loads the last applied rules, or `initialFile` when given. Bad rules fail the start. */
   async load(initialFile?: string): Promise<void> {
+    await this.labels.load(this.labelsPath);
     if (initialFile) {
       const yaml = await readFile(initialFile, "utf8");
       const rules = parseRules(yaml, initialFile);
@@ -76,15 +84,16 @@ export class RulesService {
       return;
     }
     try {
-      this.evaluator = Evaluator.restore(this.rulesSet, snap);
+      this.evaluator = Evaluator.restore(this.rulesSet, snap, this.evalOpts);
       this.log.info({ path: this.statePath }, "rules state restored");
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, "rules state does not fit the rules; starting fresh");
     }
   }
 
-  /** Saves the evaluator's state (temp file + rename). */
+  /** Saves devices' labels and the evaluator's state (temp file + rename each). */
   async checkpoint(): Promise<void> {
+    if (this.labels.size > 0) await this.labels.save(this.labelsPath);
     if (!this.evaluator) return;
     await mkdir(dirname(this.statePath), { recursive: true });
     await writeFile(`${this.statePath}.tmp`, JSON.stringify(this.evaluator.snapshot()));
@@ -127,6 +136,20 @@ export class RulesService {
     }
   }
 
+  /**
+   * A device reported its labels (its `state` message). When they changed, its rule scopes
+   * are resolved again (`Evaluator.rescope`): rules still in scope keep their state, newly
+   * matching rules start now, and a fired rule that no longer applies clears (its signal is
+   * returned). A device not seen yet gets them when it first reports. `undefined` (a state
+   * message without labels, such as the offline will) keeps the labels known.
+   */
+  deviceLabels(site: string, device: string, labels: Labels | undefined): AlertSignal[] {
+    if (labels === undefined || !this.labels.set(device, labels)) return [];
+    this.log.info({ site, device, labels }, "device labels changed");
+    const tr = this.evaluator?.rescope(device) ?? [];
+    return tr.length === 0 ? [] : this.signals(tr, site);
+  }
+
   push(site: string, r: RuleReading): AlertSignal[] {
     if (!this.evaluator) return [];
     const tr = this.evaluator.push(r);
@@ -166,12 +189,12 @@ export class RulesService {
     let next: Evaluator | undefined;
     if (old) {
       try {
-        next = Evaluator.restore(rules, old.snapshot());
+        next = Evaluator.restore(rules, old.snapshot(), this.evalOpts);
       } catch {
         next = undefined;
       }
     }
-    this.evaluator = next ?? new Evaluator(rules);
+    this.evaluator = next ?? new Evaluator(rules, this.evalOpts);
     this.rulesSet = rules;
     this.current = saved;
   }
