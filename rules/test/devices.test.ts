@@ -1,7 +1,14 @@
 // Per-device event time: reboots that set a device's clock back (new epochs) and scopes
 // resolved again when a device's labels change.
 import { describe, expect, it } from "vitest";
-import { Evaluator, parseRules, type EvaluatorSnapshot, type Reading } from "../src/index.ts";
+import {
+  Evaluator,
+  parseRules,
+  replay,
+  type EvaluatorSnapshot,
+  type Reading,
+  type ReplayRecord,
+} from "../src/index.ts";
 
 const rules = (text: string) => parseRules(text, "t.yaml");
 const r = (device: string, sensor: string, t: number, value: number, boot?: string): Reading =>
@@ -10,6 +17,24 @@ const brief = (ts: { t: number; kind: string; rule: string; device: string }[]) 
   ts.map((x) => `${x.t} ${x.kind} ${x.rule} ${x.device}`);
 const roundTrip = (ev: Evaluator, rs: ReturnType<typeof rules>) =>
   Evaluator.restore(rs, JSON.parse(JSON.stringify(ev.snapshot())) as EvaluatorSnapshot);
+
+describe("each device's own clock", () => {
+  it("a reading runs what fell due for every rule of its device: ticked or not, the same", () => {
+    const rs = rules(
+      "rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n    for: 10s\n",
+    );
+    const readings: ReplayRecord[] = [
+      { reading: r("d", "temp", 0, 60) },
+      { reading: r("d", "hum", 20_000, 50) }, // the device's clock is at 20 s: hot fired at 10 s
+      { reading: r("d", "temp", 5000, 40) }, // older than that decision: ignored by hot
+    ];
+    const ticked = readings.flatMap((x): ReplayRecord[] =>
+      "reading" in x ? [{ advance: x.reading.t }, x] : [x],
+    );
+    expect(brief(replay(rs, readings))).toEqual(["10000 fired hot d"]);
+    expect(brief(replay(rs, ticked))).toEqual(["10000 fired hot d"]);
+  });
+});
 
 describe("reboots: a new epoch of one device's event time", () => {
   const HOT = rules("rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n");
