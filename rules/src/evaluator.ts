@@ -1,4 +1,5 @@
 import type { LeafEngine } from "./conditions/leaf.ts";
+import { rescopeDevice, startEpoch } from "./device-changes.ts";
 import { MinHeap } from "./heap.ts";
 import { emit, flip, tick } from "./machine.ts";
 import { newState, Phase, prepareRule, type RuleRuntime, type RuleState } from "./runtime.ts";
@@ -154,7 +155,7 @@ export class Evaluator {
         stats.previousBoot++;
         return out;
       } else {
-        this.newEpoch(dev, t);
+        startEpoch(this, dev, t);
         dev.prevBoot = dev.boot;
         dev.boot = boot;
       }
@@ -249,7 +250,7 @@ export class Evaluator {
     if (!Number.isFinite(t)) return;
     if (this.start === undefined) this.begin(t);
     const dev = this.devices.get(id) ?? this.addDevice(id, t);
-    this.newEpoch(dev, t);
+    startEpoch(this, dev, t);
   }
 
   /** Starts watching a device that may never report (so stale rules can fire for it). */
@@ -273,34 +274,7 @@ export class Evaluator {
     const out: Transition[] = [];
     const dev = this.devices.get(id);
     if (!dev) return out;
-    const info = this.opts.devices?.(id) ?? { id };
-    const old = new Map(dev.states.map((st) => [st.rt, st]));
-    const since = this.deviceTime(dev);
-    const states: RuleState[] = [];
-    const added: RuleState[] = [];
-    for (const rt of this.rts) {
-      if (!rt.inScope(info)) continue;
-      const st = old.get(rt);
-      old.delete(rt);
-      if (st) states.push(st);
-      else {
-        const fresh = newState(rt, id, since);
-        states.push(fresh);
-        added.push(fresh);
-      }
-    }
-    for (const st of old.values()) {
-      st.heapKey = Number.NaN; // its heap entries no longer match
-      if (st.phase === Phase.Active || st.phase === Phase.Clearing) {
-        st.phase = Phase.Inactive;
-        emit(st, "cleared", since, [], out);
-      }
-    }
-    dev.states = states;
-    const sensors = [...dev.slots];
-    dev.slots = new Map();
-    for (const [sensor, slot] of sensors) this.addSlot(dev, sensor).lastT = slot.lastT;
-    for (const st of added) this.schedule(dev, st);
+    rescopeDevice(this, dev, this.opts.devices?.(id) ?? { id }, out);
     this.finish(out);
     return out;
   }
@@ -434,26 +408,6 @@ export class Evaluator {
       dev.heapKey = n;
       if (n < Infinity) this.heap.push({ d: n, dev });
     }
-  }
-
-  /** See `reboot`. */
-  private newEpoch(dev: DeviceEntry, t: number): void {
-    this.stats_.reboots++;
-    let was = this.deviceTime(dev);
-    for (const st of dev.states) if (st.now > was) was = st.now;
-    if (t >= was) return; // the clock did not go back: one continuous time line
-    const shift = t - was;
-    for (const slot of dev.slots.values()) slot.lastT = -Infinity;
-    dev.heap.clear();
-    dev.heapKey = Infinity; // entries in the evaluator's heap no longer match
-    for (const st of dev.states) {
-      st.phaseDeadline += shift;
-      st.now += shift;
-      st.rt.leaves.forEach((l, i) => l.rebase(st.ls[i], shift));
-      st.heapKey = Infinity;
-      this.schedule(dev, st);
-    }
-    dev.now = t;
   }
 
   /** Counts and orders the transitions of one call. */
