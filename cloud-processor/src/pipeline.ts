@@ -188,7 +188,7 @@ export class Pipeline {
         continue;
       }
       if (rules && alert) {
-        for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value })) alert(s);
+        for (const s of rules.push(site, { device: msg.device, sensor: rd.sensor, t: rd.t, value: rd.value, boot: msg.boot })) alert(s);
       }
     }
     if (nonFinite) metrics.nonFinite.inc(nonFinite);

@@ -5,7 +5,7 @@
  */
 import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { topicFilter } from "@fieldline/firmware-contracts";
+import { decodePayload, parseTopic, topicFilter } from "@fieldline/firmware-contracts";
 import { pino, type Logger } from "pino";
 import { AnomalyAlerts } from "./alerts/anomaly.ts";
 import { AlertManager } from "./alerts/manager.ts";
@@ -28,6 +28,8 @@ import { toBatch } from "./sinks/line-protocol.ts";
 import { createSink } from "./sinks/registry.ts";
 import type { Sink } from "./sinks/sink.ts";
 import { SinkWriter } from "./sinks/writer.ts";
+
+const isStateTopic = (topic: string) => topic.endsWith("/state") && parseTopic(topic)?.kind === "state";
 
 export interface ProcessorDeps {
   log?: Logger;
@@ -77,10 +79,12 @@ export class Processor {
     });
     this.deadLetters = new DeadLetterStore(join(dir, "dead-letters.jsonl"));
     this.history = new AlertHistory(join(dir, "alerts.jsonl"));
-    const filters = [topicFilter("telemetry", cfg.mqtt.site ? { site: cfg.mqtt.site } : {})];
+    const scope = cfg.mqtt.site ? { site: cfg.mqtt.site } : {};
+    // state: the labels devices report, for label-scoped rules.
+    const filters = [topicFilter("telemetry", scope), topicFilter("state", scope)];
     this.session = new MqttSession(
       { ...cfg.mqtt, filters },
-      (topic, payload) => this.pipeline.handle(topic, payload),
+      (topic, payload) => (isStateTopic(topic) ? this.onState(topic, payload) : this.pipeline.handle(topic, payload)),
       log,
       () => this.stopping || this.writer.bufferedPoints + (this.detection?.pending ?? 0) >= cfg.writer.maxBufferedPoints,
     );
@@ -147,6 +151,21 @@ export class Processor {
       cfg.http.host,
       cfg.http.port,
     );
+  }
+
+  /** A device's state message: its labels go to the rules (a change re-scopes its rules). */
+  private onState(topic: string, payload: Uint8Array): Promise<void> {
+    const addr = parseTopic(topic)!;
+    if (payload.length === 0) return Promise.resolve(); // a retained state cleared
+    const r = decodePayload("state", payload);
+    if (!r.ok || r.value.device !== addr.device) {
+      this.metrics.badPayloads.inc({ reason: r.ok ? "device-mismatch" : r.error.reason });
+      return Promise.resolve();
+    }
+    for (const s of this.rules.deviceLabels(addr.site, addr.device, r.value.labels)) {
+      this.alerts.signal(s).catch((err: unknown) => this.log.error({ err: (err as Error).message }, "alert signal failed"));
+    }
+    return Promise.resolve();
   }
 
   health(): { ok: boolean; mqtt: boolean; sink: boolean; bufferedPoints: number; unacked: number; paused: boolean } {
