@@ -23,7 +23,12 @@ export interface ChaosRunOptions {
   serialDevices?: number;
   mqttDevices?: number;
   kinds?: FaultKind[];
-  /** Longest wait after the fleets stop for the store and the alerts (default 45 s); stops early after 15 s without change. */
+  /**
+   * Longest wait after the fleets stop for the store and the alerts (default 45 s). It stops
+   * early once neither changed for 32 s: longer than the 30 s the processor's per-device
+   * sequencer holds a device's telemetry back from the rules after a seq gap, so an alert
+   * held back by a lost message still arrives inside the wait.
+   */
   settleMs?: number;
   log?: (msg: string) => void;
 }
@@ -56,7 +61,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     await platform.start();
     const result = await platform.run({
       steps: chaosSteps(schedule, o.seconds, o.log),
-      settle: { timeoutMs: o.settleMs ?? 45_000, quietMs: 15_000, eventWaitMs: 5_000, alerts: alertsComplete, examples: 100_000 },
+      settle: { timeoutMs: o.settleMs ?? 45_000, quietMs: 32_000, eventWaitMs: 5_000, alerts: alertsComplete, examples: 100_000 },
     });
     return judgeChaos(result, { seed: o.seed, backend: o.backend, store: platform.store.describe, seconds: o.seconds, schedule, dir: o.dir });
   } finally {
