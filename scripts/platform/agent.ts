@@ -25,6 +25,8 @@ export interface AgentOptions {
 export class AgentService {
   private readonly proc: ManagedProcess;
   private gpio: SimGpioClient | undefined;
+  /** Output writes seen by the GPIO watches of earlier runs of this agent (before a restart). */
+  private readonly earlier: OutputEvent[] = [];
   private readonly dir: string;
   httpPort = 0;
 
@@ -42,9 +44,13 @@ export class AgentService {
     return join(this.dir, "gpio.sock");
   }
 
-  /** Output writes the agent made to its GPIO lines since start (initial level first). */
+  get running(): boolean {
+    return this.proc.running;
+  }
+
+  /** Output writes the agent made to its GPIO lines since the first start (initial level first), across restarts. */
   get outputs(): readonly OutputEvent[] {
-    return this.gpio?.outputs ?? [];
+    return [...this.earlier, ...(this.gpio?.outputs ?? [])];
   }
 
   async start(): Promise<void> {
@@ -85,9 +91,20 @@ export class AgentService {
     return this.gpio ? (await this.gpio.get(VALVE.name)).value : undefined;
   }
 
-  async stop(): Promise<void> {
+  /** kill -9 of the agent process: no drain, no cleanup; its outbox and state files stay as they are. */
+  async kill9(): Promise<void> {
+    await this.proc.kill9();
+    await this.dropGpio();
+  }
+
+  private async dropGpio(): Promise<void> {
+    if (this.gpio) this.earlier.push(...this.gpio.outputs);
     await this.gpio?.close();
     this.gpio = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.dropGpio();
     await this.proc.close();
   }
 }

@@ -58,6 +58,11 @@ export class BrokerService {
     await this.proc?.stop();
   }
 
+  /** kill -9: no cleanup; what the broker held only in memory is gone. */
+  async kill9(): Promise<void> {
+    await this.proc?.kill9();
+  }
+
   async restart(): Promise<void> {
     await this.stop();
     await this.start();

@@ -14,8 +14,9 @@ import type { OutputEvent } from "../../edge-agent/src/gpio/sim/client";
 
 export type MqttCheck = Omit<VerifyReport, "examples"> & { examples: VerifyReport["examples"] };
 
-export async function checkMqtt(truth: TruthRecord[], store: StoreReader): Promise<MqttCheck> {
-  return verify(truth, store, { tolerance: 1e-9, examples: 3 });
+/** `examples`: how many missing / duplicated / altered / unexpected readings to keep, each. */
+export async function checkMqtt(truth: TruthRecord[], store: StoreReader, examples = 3): Promise<MqttCheck> {
+  return verify(truth, store, { tolerance: 1e-9, examples });
 }
 
 export interface SerialCheck {
@@ -28,6 +29,11 @@ export interface SerialCheck {
   extra: number;
   /** Series whose stored values, in time order, differ from the sent ones. */
   outOfOrder: string[];
+  /** Extra values that were sent (stored more often than sent), and values never sent (altered). */
+  doubled: number;
+  foreign: number;
+  /** Per device/sensor where something is missing or extra. */
+  bySeries: Record<string, { missing: number; extra: number }>;
 }
 
 export async function checkSerial(truth: TruthRecord[], store: StoreReader, range: { start: number; end: number }): Promise<SerialCheck> {
@@ -54,6 +60,9 @@ export async function checkSerial(truth: TruthRecord[], store: StoreReader, rang
   let stored = 0;
   let matched = 0;
   const outOfOrder: string[] = [];
+  const bySeries: SerialCheck["bySeries"] = {};
+  let doubled = 0;
+  let foreign = 0;
   for (const k of new Set([...want.keys(), ...got.keys()])) {
     const w = want.get(k) ?? [];
     const g = (got.get(k) ?? []).sort((a, b) => a.t - b.t).map((x) => x.v);
@@ -61,18 +70,26 @@ export async function checkSerial(truth: TruthRecord[], store: StoreReader, rang
     stored += g.length;
     const left = new Map<number, number>();
     for (const v of g) left.set(v, (left.get(v) ?? 0) + 1);
+    let m = 0;
     for (const v of w) {
       const n = left.get(v) ?? 0;
       if (n > 0) {
-        matched++;
+        m++;
         left.set(v, n - 1);
       }
     }
+    matched += m;
+    const sent = new Set(w);
+    for (const [v, n] of left) {
+      if (sent.has(v)) doubled += n;
+      else foreign += n;
+    }
+    if (m < w.length || m < g.length) bySeries[k] = { missing: w.length - m, extra: g.length - m };
     if (w.length !== g.length || w.some((v, i) => !Object.is(v, g[i]))) outOfOrder.push(k);
   }
   const missing = expected - matched;
   const extra = stored - matched;
-  return { ok: missing === 0 && extra === 0 && outOfOrder.length === 0, expected, stored, matched, missing, extra, outOfOrder };
+  return { ok: missing === 0 && extra === 0 && outOfOrder.length === 0, expected, stored, matched, missing, extra, outOfOrder, doubled, foreign, bySeries };
 }
 
 export interface ShutoffCheck {

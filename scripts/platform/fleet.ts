@@ -17,6 +17,18 @@ export interface FleetPlan {
   /** Seconds into the serial run when the first boiler overheats. */
   shutoffAt: number;
   seed: number;
+  /**
+   * The simulated MCUs keep each readings frame until the edge agent acks it and re-send it
+   * otherwise (firmware-contracts README, "Reliable delivery"), so readings sent while an
+   * agent is down reach it once it is back.
+   */
+  retransmit?: boolean;
+  /**
+   * The MQTT fleet's own outages: a 1-hour disconnect on 5 meters and a reboot on 3 (default
+   * on). A device going offline waits 10 s for its PUBACKs and then drops the connection, so
+   * during a long broker outage it gives up readings it never got acknowledged.
+   */
+  deviceOutages?: boolean;
 }
 
 export const SERIAL_SITE = "plant";
@@ -55,7 +67,7 @@ seed: ${p.seed}
 start: ${start}
 duration: ${p.seconds}s
 speed: 1
-transport: { type: serial, dir: "${portsDir}", linger: 1s, stallTimeout: 60s }
+transport: { type: serial, dir: "${portsDir}", linger: 1s, stallTimeout: 60s${p.retransmit ? ", retransmit: { timeout: 500ms }" : ""} }
 profiles:
   boiler:
     firmware: boiler-fw-3.0.1
@@ -92,8 +104,6 @@ devices:
 injections:
   - { type: levelShift, at: 15h, devices: "meter-*", sample: 3, sensors: temp, delta: 40 }
   - { type: spike, at: 6h, devices: "meter-*", sample: 10, sensors: power, magnitude: 5000 }
-  - { type: disconnect, at: 9h, duration: 1h, devices: "meter-*", sample: 5 }
-  - { type: reboot, at: 12h, downtime: 10m, devices: "meter-*", sample: 3 }
-  - { type: garbage, at: 3h, devices: "meter-*", sample: 1 }
+${p.deviceOutages === false ? "" : `  - { type: disconnect, at: 9h, duration: 1h, devices: "meter-*", sample: 5 }\n  - { type: reboot, at: 12h, downtime: 10m, devices: "meter-*", sample: 3 }\n`}  - { type: garbage, at: 3h, devices: "meter-*", sample: 1 }
 `);
 }

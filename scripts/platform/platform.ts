@@ -14,6 +14,7 @@ import { checkMqtt, checkSerial, checkShutoff, type MqttCheck, type SerialCheck,
 import { writeFleetCredentials, writeRegistry, secretOf, type Credentials } from "./credentials";
 import { MQTT_SITE, RULES_YAML, SAFETY_DEVICE, SAFETY_RULE, SERIAL_SITE, mqttIds, mqttSpec, serialIds, serialSpec, type FleetPlan } from "./fleet";
 import { Observer } from "./observer";
+import { TcpProxy } from "./proxy";
 import { poll, sleep } from "./process";
 import { ProcessorService } from "./processor";
 import { startRedis, type Server } from "./servers";
@@ -28,6 +29,10 @@ export interface PlatformOptions {
   detection?: boolean;
   /** Edge readings stamped on arrival ("host") or by the MCU clock anchored to the host ("mcu"). */
   edgeTime?: "host" | "mcu";
+  /** The same for the safety device; "host" (default) lets the report measure the shutoff latency. */
+  safetyTime?: "host" | "mcu";
+  /** The processor and each edge agent reach the broker through a TCP proxy of their own, which a fault can cut. */
+  proxies?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -58,11 +63,29 @@ export interface RunResult {
   shutoff: ShutoffCheck;
   alerts: Alert[];
   steps: { name: string; atMs: number; doneMs?: number; error?: string }[];
+  /** The simulated MCUs' retransmit counters, when the serial fleet keeps frames until the agent acks them. */
+  serialAcks?: { retransmits: number; dropped: number; droppedReadings: number; acked: number; unacked: number };
   /** MQTT-fleet devices whose temperature got the injected level shift (from the truth's labels). */
   shifted: string[];
   /** When the processor was not running, as epoch ms intervals. */
   processorDown: [number, number][];
   brokerDown: [number, number][];
+  storeDown: [number, number][];
+  /** Maps an MQTT-fleet reading's simulated time to the wall time it was due: wallStart + (t - simStart) / speed. */
+  mqttClock: { simStart: number; speed: number; wallStart: number };
+}
+
+export interface SettleOptions {
+  /** Longest wait for the store to hold what was sent (default 45 s). */
+  timeoutMs?: number;
+  /** Give up earlier when neither the checks nor the alerts changed for this long. */
+  quietMs?: number;
+  /** Also wait until this holds for the alerts seen so far (and the injected level shifts). */
+  alerts?: (alerts: Alert[], shifted: string[]) => boolean;
+  /** How long to wait for the safety device's rule-fired event over MQTT (default 15 s). */
+  eventWaitMs?: number;
+  /** Missing / duplicated / altered MQTT-fleet readings kept as examples in the check (default 3). */
+  examples?: number;
 }
 
 class TeeTruth implements TruthSink {
@@ -88,7 +111,9 @@ export class Platform {
   private serialTransport: SerialTransport | undefined;
   private creds!: Credentials;
   private readonly alertsSeen = new Map<string, Alert>();
-  private readonly down = { processor: [] as [number, number][], broker: [] as [number, number][] };
+  private readonly down = { processor: [] as [number, number][], broker: [] as [number, number][], store: [] as [number, number][] };
+  /** TCP proxies to the broker, by the component that connects through them ("processor" or a device id). */
+  readonly links = new Map<string, TcpProxy>();
   private readonly progress = { serial: 0, mqtt: 0, mqttAcked: 0 };
 
   constructor(readonly opts: PlatformOptions) {}
@@ -127,7 +152,7 @@ export class Platform {
     await mkdir(join(dir, "processor"), { recursive: true });
     this.processor = new ProcessorService({
       dir: join(dir, "processor"),
-      brokerUrl: this.broker.url,
+      brokerUrl: await this.brokerUrlFor("processor"),
       username: "processor",
       password: secretOf(this.creds, "processor"),
       sink: this.store.sink,
@@ -141,6 +166,32 @@ export class Platform {
     await this.observer.start();
   }
 
+  /** The broker's URL as `who` reaches it: through its own proxy when the run has proxies. */
+  private async brokerUrlFor(who: string): Promise<string> {
+    if (!this.opts.proxies) return this.broker.url;
+    const proxy = new TcpProxy(who, () => ({ host: "127.0.0.1", port: this.broker.port }));
+    await proxy.start();
+    this.links.set(who, proxy);
+    return proxy.url;
+  }
+
+  private link(who: string): TcpProxy {
+    const l = this.links.get(who);
+    if (!l) throw new Error(`no proxy between ${who} and the broker (run with proxies: true)`);
+    return l;
+  }
+
+  private agent(device: string): AgentService {
+    const a = this.agents.find((x) => x.device === device);
+    if (!a) throw new Error(`no edge agent for ${device}`);
+    return a;
+  }
+
+  private static up(spans: [number, number][]): void {
+    const last = spans.at(-1);
+    if (last && last[1] === Infinity) last[1] = Date.now();
+  }
+
   // ---- faults, as steps call them ----
 
   async stopProcessor(kill9 = false): Promise<void> {
@@ -150,19 +201,52 @@ export class Platform {
 
   async startProcessor(): Promise<void> {
     await this.processor.start();
-    const last = this.down.processor.at(-1);
-    if (last) last[1] = Date.now();
+    Platform.up(this.down.processor);
   }
 
-  async stopBroker(): Promise<void> {
+  /** Graceful (SIGTERM) or kill -9. */
+  async stopBroker(kill9 = false): Promise<void> {
     this.down.broker.push([Date.now(), Infinity]);
-    await this.broker.stop();
+    await (kill9 ? this.broker.kill9() : this.broker.stop());
   }
 
   async startBroker(): Promise<void> {
     await this.broker.start();
-    const last = this.down.broker.at(-1);
-    if (last) last[1] = Date.now();
+    Platform.up(this.down.broker);
+  }
+
+  /** The database: stopped (SIGTERM, data dir kept) or frozen (SIGSTOP). */
+  async stopStore(how: "stop" | "freeze"): Promise<void> {
+    const server = this.store.server;
+    if (!server) throw new Error(`${this.store.describe} is not a server this run can stop`);
+    this.down.store.push([Date.now(), Infinity]);
+    if (how === "freeze") server.freeze();
+    else await server.stop();
+  }
+
+  /** Thaws a frozen database or starts a stopped one again on the same port and data dir. */
+  async startStore(how: "stop" | "freeze"): Promise<void> {
+    const server = this.store.server!;
+    if (how === "freeze") server.thaw();
+    else await server.restart();
+    Platform.up(this.down.store);
+  }
+
+  async killAgent(device: string): Promise<void> {
+    await this.agent(device).kill9();
+  }
+
+  async startAgent(device: string): Promise<void> {
+    await this.agent(device).start();
+  }
+
+  /** Resets the connections between `who` ("processor" or an edge device) and the broker and refuses new ones. */
+  async cutLink(who: string): Promise<void> {
+    await this.link(who).cut();
+  }
+
+  async healLink(who: string): Promise<void> {
+    await this.link(who).heal();
   }
 
   async restartBroker(): Promise<void> {
@@ -194,7 +278,7 @@ export class Platform {
     for (const a of list) this.alertsSeen.set(a.id, a);
   }
 
-  async run(opts: { steps?: Step[]; serialInjections?: string[]; onStatus?: (s: LiveStatus) => void; statusEveryMs?: number } = {}): Promise<RunResult> {
+  async run(opts: { steps?: Step[]; serialInjections?: string[]; onStatus?: (s: LiveStatus) => void; statusEveryMs?: number; settle?: SettleOptions } = {}): Promise<RunResult> {
     const { plan } = this.opts;
     const t0 = Date.now();
     const portsDir = join(this.dir, "ports");
@@ -244,10 +328,10 @@ export class Platform {
                 site: SERIAL_SITE,
                 device: link.device,
                 serialPath: link.path,
-                brokerUrl: this.broker.url,
+                brokerUrl: await this.brokerUrlFor(link.device),
                 password: secretOf(this.creds, link.device),
                 rulesFile: this.rulesFile,
-                time: link.device === SAFETY_DEVICE ? "host" : (this.opts.edgeTime ?? "mcu"),
+                time: link.device === SAFETY_DEVICE ? (this.opts.safetyTime ?? "host") : (this.opts.edgeTime ?? "mcu"),
               });
               this.agents.push(agent);
               await agent.start();
@@ -260,7 +344,11 @@ export class Platform {
       await Promise.race([agentsUp, serialRun]);
       fleetStart = Date.now();
       this.log(`fleets: ${plan.serialDevices} devices through edge agents (real time), ${plan.mqttDevices} over MQTT (a day in ${plan.seconds} s)`);
-      const mqttRun = simulate(mqttSpec(plan, this.broker.url, join(this.dir, "fleet-credentials.json")), { truth: mqttTruth, progress: progress("mqtt"), drainTimeoutMs: 60_000 });
+      const mqttFleet = mqttSpec(plan, this.broker.url, join(this.dir, "fleet-credentials.json"));
+      const start = mqttFleet.spec.start;
+      const speed = mqttFleet.spec.speed;
+      const mqttClock = { simStart: "time" in start ? start.time : 0, speed: speed === "max" ? Infinity : speed, wallStart: Date.now() };
+      const mqttRun = simulate(mqttFleet, { truth: mqttTruth, progress: progress("mqtt"), drainTimeoutMs: 60_000 });
       for (const step of opts.steps ?? []) {
         timers.push(
           setTimeout(() => {
@@ -281,9 +369,10 @@ export class Platform {
       await Promise.all(stepRuns);
       this.log(`fleets done: ${serial.readingsSent + mqtt.readingsSent} readings sent; waiting for the store to catch up`);
 
-      const end = await this.settle(serialTruth.memory.records, mqttTruth.memory.records, t0);
+      const shifted = [...new Set(mqttTruth.memory.records.flatMap((r) => (r.type === "label" && r.name === "levelShift" && r.device ? [r.device] : [])))].sort();
+      const end = await this.settle(serialTruth.memory.records, mqttTruth.memory.records, t0, shifted, opts.settle);
       const safety = this.agents.find((a) => a.device === SAFETY_DEVICE);
-      const fired = await poll(() => this.observer.ruleFired().find((e) => e.device === SAFETY_DEVICE && e.rule === SAFETY_RULE), 15_000);
+      const fired = await poll(() => this.observer.ruleFired().find((e) => e.device === SAFETY_DEVICE && e.rule === SAFETY_RULE), opts.settle?.eventWaitMs ?? 15_000);
       await this.pollAlerts();
       for (const a of await this.processor.history()) if (!this.alertsSeen.has(a.id)) this.alertsSeen.set(a.id, a);
       const shutoff = checkShutoff(SAFETY_DEVICE, SAFETY_RULE, safety?.valveWrite(0), fired, await safety?.valveLevel());
@@ -294,11 +383,14 @@ export class Platform {
         wallMs: Date.now() - t0,
         ...end,
         shutoff,
-        shifted: [...new Set(mqttTruth.memory.records.flatMap((r) => (r.type === "label" && r.name === "levelShift" && r.device ? [r.device] : [])))].sort(),
+        shifted,
         alerts: [...this.alertsSeen.values()],
         steps: stepLog,
+        ...(plan.retransmit && this.serialTransport ? { serialAcks: this.serialTransport.retransmitStats() } : {}),
         processorDown: this.down.processor,
         brokerDown: this.down.broker,
+        storeDown: this.down.store,
+        mqttClock,
       };
     } finally {
       clearInterval(ticker);
@@ -309,28 +401,39 @@ export class Platform {
     }
   }
 
-  /** Re-reads the store until both checks pass or `timeoutMs` passes; returns the last checks. */
-  private async settle(serialTruth: TruthRecord[], mqttTruth: TruthRecord[], t0: number, timeoutMs = 45_000): Promise<{ mqttCheck?: MqttCheck; serialCheck?: SerialCheck }> {
+  /**
+   * Re-reads the store until both checks pass (and `opts.alerts` holds) or `timeoutMs` passes,
+   * or nothing changed for `quietMs`; returns the last checks.
+   */
+  private async settle(serialTruth: TruthRecord[], mqttTruth: TruthRecord[], t0: number, shifted: string[], opts: SettleOptions = {}): Promise<{ mqttCheck?: MqttCheck; serialCheck?: SerialCheck }> {
     const reader = this.store.reader;
     if (!reader) return {};
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + (opts.timeoutMs ?? 45_000);
     let last: { mqttCheck?: MqttCheck; serialCheck?: SerialCheck } = {};
+    let fingerprint = "";
+    let changedAt = Date.now();
     for (;;) {
       await this.store.settle().catch(() => undefined);
+      await this.pollAlerts();
       try {
-        const mqttCheck = await checkMqtt(mqttTruth, reader);
+        const mqttCheck = await checkMqtt(mqttTruth, reader, opts.examples);
         const serialCheck = await checkSerial(serialTruth, reader, { start: t0 - 60_000, end: Date.now() + 60_000 });
         last = { mqttCheck, serialCheck };
-        if (mqttCheck.ok && serialCheck.ok) return last;
+        const alertsDone = opts.alerts?.([...this.alertsSeen.values()], shifted) ?? true;
+        if (mqttCheck.ok && serialCheck.ok && alertsDone) return last;
+        const now = JSON.stringify([mqttCheck.stored, mqttCheck.missing, mqttCheck.duplicated, serialCheck.stored, serialCheck.missing, this.alertsSeen.size]);
+        if (now !== fingerprint) [fingerprint, changedAt] = [now, Date.now()];
       } catch (err) {
         this.log(`store not readable yet: ${(err as Error).message}`);
       }
       if (Date.now() > deadline) return last;
+      if (opts.quietMs !== undefined && Date.now() - changedAt > opts.quietMs) return last;
       await sleep(500);
     }
   }
 
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.links.values()].map((l) => l.stop()));
     await this.serialTransport?.stop().catch(() => undefined);
     await Promise.allSettled(this.agents.map((a) => a.stop()));
     await this.observer?.stop().catch(() => undefined);
