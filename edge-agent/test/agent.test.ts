@@ -304,3 +304,22 @@ http: { listen: "127.0.0.1:0" }
     }
   });
 });
+
+describe("agent: no two readings of a sensor share a stored millisecond", () => {
+  it("spreads a burst stamped in one millisecond, keeps an out-of-order reading's time", async () => {
+    const { agent: a, source } = await startAgent();
+    const t0 = Date.now();
+    for (let i = 0; i < 40; i++) source.push({ sensor: "burst", t: t0, value: i }); // one arrival time
+    source.push({ sensor: "burst", t: t0 + 5, value: 40 }); // in order, inside the spread burst
+    source.push({ sensor: "burst", t: t0 - 100, value: 41 }); // out of order: keeps its time
+    const got = () => readingsOf(a.envelope.boot).filter((r) => r.sensor === "burst") as { t: number; value: number }[];
+    await until(() => got().length === 42, 5000, "42 readings");
+    const byValue = new Map(got().map((r) => [r.value, r.t]));
+    const times = Array.from({ length: 41 }, (_, i) => byValue.get(i)!);
+    expect(new Set(times).size).toBe(41);
+    expect(times).toEqual(times.map((_, i) => t0 + i)); // t0, t0+1, ... in arrival order
+    expect(byValue.get(41)).toBe(t0 - 100);
+    const text = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+    expect(text).toMatch(/fieldline_edge_timestamps_moved_total 40\b/);
+  });
+});

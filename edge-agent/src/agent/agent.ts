@@ -95,6 +95,8 @@ export class Agent {
   private reportedVersion: number | undefined;
   private firmware: string | undefined;
   private readonly goodSensors = new Set<string>();
+  /** Per sensor: the last reading's time as stamped and as stored (see distinctTime). */
+  private readonly lastTimes = new Map<string, { stamped: number; stored: number }>();
   private readonly loggedRejects = new Set<string>();
   private fullSince = { records: 0, bytes: 0 };
   private fullTimer: NodeJS.Timeout | undefined;
@@ -410,17 +412,38 @@ export class Agent {
         }
         this.goodSensors.add(r.sensor);
       }
-      const t = Number.isInteger(r.t) ? r.t : Math.round(r.t);
+      let t = Number.isInteger(r.t) ? r.t : Math.round(r.t);
       if (!Number.isFinite(t) || typeof r.value !== "number") {
         this.reject("reading-invalid", `${r.sensor} t=${r.t}`);
         continue;
       }
       n++;
+      t = this.distinctTime(r.sensor, t);
       this.safety?.push({ device, sensor: r.sensor, t, value: r.value });
       const reading: Reading = r.q === undefined || r.q === 0 ? { sensor: r.sensor, t, value: r.value } : { sensor: r.sensor, t, value: r.value, q: r.q };
       this.batcher.add(reading);
     }
     this.metrics.readingsIn.inc(n);
+  }
+
+  /**
+   * A sensor's readings never share a millisecond: the database keeps one point per series
+   * and time, so a burst stamped on arrival (hundreds of frames in one read) would overwrite
+   * itself. A reading at or before the previous one's stored time, but not before its
+   * stamped time (it came in order), moves to 1 ms after the previous one. A reading older
+   * than that came out of order and keeps its time. Counted in `timestamps_moved_total`.
+   */
+  private distinctTime(sensor: string, t: number): number {
+    let last = this.lastTimes.get(sensor);
+    if (!last) this.lastTimes.set(sensor, (last = { stamped: -Infinity, stored: -Infinity }));
+    if (t < last.stamped) return t;
+    last.stamped = t;
+    if (t <= last.stored) {
+      t = last.stored + 1;
+      this.metrics.timestampsMoved.inc();
+    }
+    last.stored = t;
+    return t;
   }
 
   private onSourceEvent(e: SourceEvent): void {
