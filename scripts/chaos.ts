@@ -20,7 +20,7 @@ const HELP = `npm run chaos -- [options]
   --seeds 1,2,3         seeds of the fault schedules (default 1)
   --seconds N           how long the fleets run per seed (default 120, at least 30)
   --backend B           broker sessions: memory, redis or both (default both)
-  --store S             victoria-metrics (default; keeps duplicates) or influxdb-v1
+  --store S             victoria-metrics (default; one point per series and time) or influxdb-v1
   --devices N           devices straight over MQTT (default 30)
   --edge-devices N      devices through edge agents (default 2)
   --kinds a,b           only these fault kinds (default all: ${ALL_KINDS.join(", ")})
@@ -70,7 +70,7 @@ const BACKENDS = ["memory", "redis"] as const;
 type Backend = (typeof BACKENDS)[number];
 const backends: readonly Backend[] = values.backend === "both" ? BACKENDS : BACKENDS.includes(values.backend as Backend) ? [values.backend as Backend] : usage("--backend must be memory, redis or both");
 if (values.store !== "victoria-metrics" && values.store !== "influxdb-v1") usage("--store must be victoria-metrics or influxdb-v1");
-const store: StoreChoice = { kind: values.store };
+const store: StoreChoice = values.store === "victoria-metrics" ? { kind: "victoria-metrics", dedup: true } : { kind: values.store };
 const kinds = values.kinds?.split(",").map((k) => k.trim()) as FaultKind[] | undefined;
 for (const k of kinds ?? []) if (!ALL_KINDS.includes(k)) usage(`unknown fault kind ${k}`);
 const mqttDevices = int(values.devices, 1, "--devices");

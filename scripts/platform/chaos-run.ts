@@ -45,7 +45,9 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     deviceOutages: false,
   };
   const schedule = chaosSchedule({ seed: o.seed, seconds: o.seconds, devices: serialIds(plan.serialDevices), ...(o.kinds ? { kinds: o.kinds } : {}) });
-  const store = o.store ?? { kind: "victoria-metrics" };
+  // A store that keeps one point per series and time, as InfluxDB does: the processor's writes
+  // are idempotent there, so a message redelivered after a restart is stored once.
+  const store = o.store ?? { kind: "victoria-metrics", dedup: true };
   const platform = new Platform({
     dir: o.dir,
     plan,

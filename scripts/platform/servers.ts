@@ -60,8 +60,8 @@ async function managed(start: (opts: ServerOptions) => Promise<ServerProcess>, o
   };
 }
 
-export function startVictoria(dir: string): Promise<Server> {
-  return managed((o) => startVm(o), { dir });
+export function startVictoria(dir: string, dedup = false): Promise<Server> {
+  return managed((o) => startVm({ ...o, dedup }), { dir });
 }
 
 export function startInfluxV1(dir: string, db = "fieldline"): Promise<Server> {

@@ -9,7 +9,8 @@ import { flushVictoria, startInfluxV1, startVictoria, type Server } from "./serv
 
 export type StoreChoice =
   | { kind: "file" }
-  | { kind: "victoria-metrics" }
+  /** dedup: one point per series and time, as InfluxDB keeps (`-dedup.minScrapeInterval=1ms`). */
+  | { kind: "victoria-metrics"; dedup?: boolean }
   | { kind: "influxdb-v1" }
   /** An InfluxDB 2.x/3.x (or anything speaking its v2 write API) the user runs. */
   | { kind: "influxdb"; url: string; token?: string; org?: string; bucket?: string };
@@ -31,7 +32,7 @@ export async function openStore(choice: StoreChoice, dir: string): Promise<Store
       return { sink: { type: "file", path }, reader: new LineFileReader({ path }), settle: async () => {}, describe: `line-protocol file ${path}` };
     }
     case "victoria-metrics": {
-      const server = await startVictoria(join(dir, "victoria-metrics"));
+      const server = await startVictoria(join(dir, "victoria-metrics"), choice.dedup ?? false);
       return {
         sink: { type: "influxdb", url: server.url, org: "fieldline", bucket: "telemetry" },
         reader: new VictoriaReader({ url: server.url }),
