@@ -23,7 +23,7 @@ beforeAll(async () => {
   redis = await startRedis(env.dir);
   one = await startBroker(env, { id: "broker-one", cluster: { redis: redis.url } });
   two = await startBroker(env, { id: "broker-two", cluster: { redis: redis.url } });
-  memory = await startBroker(env, { id: "broker-memory" });
+  memory = await startBroker(env, { id: "broker-memory", persistence: { backend: "memory" } });
 });
 afterAll(async () => {
   await one?.stop();

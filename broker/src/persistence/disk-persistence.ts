@@ -14,6 +14,7 @@
  */
 import { createRequire } from "node:module";
 import { mkdir, readFile } from "node:fs/promises";
+import { lockDir, type DirLock } from "./dir-lock.ts";
 import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { AppendLog } from "./append-log.ts";
@@ -81,6 +82,7 @@ export class DiskPersistence {
   private compacting?: Promise<void>;
   private closed = false;
   private failure?: Error;
+  private lock?: DirLock;
   // What a snapshot must enumerate and the memory implementation cannot list synchronously.
   private retained = new Map<string, Packet>();
   private subClients = new Set<string>();
@@ -105,6 +107,7 @@ export class DiskPersistence {
     this.brokerRef = broker;
     await this.inner.setup(broker);
     await mkdir(this.opts.dir, { recursive: true });
+    this.lock = await lockDir(this.opts.dir);
     await this.recover();
   }
 
@@ -237,6 +240,7 @@ export class DiskPersistence {
     this.closed = true;
     await this.compacting?.catch(() => undefined);
     await this.log?.close();
+    await this.lock?.release();
     await this.inner.destroy();
   }
 
