@@ -11,6 +11,8 @@ export { freePort } from "@fieldline/test-support";
 
 export interface RedisServer {
   url: string;
+  /** The running redis-server's pid. */
+  readonly pid: number | undefined;
   /** SIGTERM; the data stays. */
   stop(): Promise<void>;
   /** SIGKILL; the data stays. */
@@ -60,6 +62,9 @@ export async function startRedis(dir: string, opts: RedisOptions = {}): Promise<
   );
   return {
     url: server.url,
+    get pid() {
+      return child?.pid;
+    },
     stop: () => server.stop(),
     restart: () => server.restart(),
     kill: async () => {
