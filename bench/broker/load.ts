@@ -15,7 +15,7 @@ interface Common {
   port: number;
 }
 type Args =
-  | (Common & { role: "subscriber"; username: string; secret: string; filters: string[] })
+  | (Common & { role: "subscriber"; username: string; secret: string; filters: string[]; persistent?: boolean })
   | (Common & {
       role: "publishers";
       devices: { username: string; secret: string; topic: string }[];
@@ -41,7 +41,8 @@ async function subscriber(a: Extract<Args, { role: "subscriber" }>) {
           if (payload.length >= 8) lat.push(now() - payload.readDoubleLE(0));
         },
       });
-      await c.connect(a.port, `bench-sub-${process.pid}-${i}`, a.username, a.secret);
+      // a persistent session (clean session off) has every message queued in the broker's persistence until acknowledged
+      await c.connect(a.port, a.persistent ? `bench-session-${i}` : `bench-sub-${process.pid}-${i}`, a.username, a.secret, !a.persistent);
       const codes = await c.subscribe(filter);
       if (codes[0] !== 1) throw new Error(`subscription to ${filter} refused: ${codes}`);
       return c;

@@ -42,10 +42,12 @@ export class RawMqtt {
 
   constructor(private readonly handlers: Handlers = {}) {}
 
-  connect(port: number, clientId: string, username: string, password: string): Promise<void> {
+  /** CONNECT with username and password; `clean` false asks for a persistent session. */
+  connect(port: number, clientId: string, username: string, password: string, clean = true): Promise<void> {
     return new Promise((resolve, reject) => {
       this.sock = netConnect({ port, host: "127.0.0.1", noDelay: true }, () => {
-        const body = Buffer.concat([utf8("MQTT"), Buffer.from([4, 0xc2, 0, 0]), utf8(clientId), utf8(username), utf8(password)]);
+        const flags = clean ? 0xc2 : 0xc0;
+        const body = Buffer.concat([utf8("MQTT"), Buffer.from([4, flags, 0, 0]), utf8(clientId), utf8(username), utf8(password)]);
         this.sock.write(packet(0x10, body));
       });
       this.sock.on("data", (d: Buffer) => this.onData(d));

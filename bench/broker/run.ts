@@ -5,7 +5,6 @@
  *
  *   npx tsx bench/broker/run.ts [--seconds 8] [--idle 10000] [--publishers 20] [--rate 2000]
  */
-import { fork, type ChildProcess } from "node:child_process";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { parseArgs } from "node:util";
 import { topicFilter, topics } from "@fieldline/firmware-contracts";
 import { FileRegistryStore } from "../../broker/src/registry/file-store.ts";
 import { Registry } from "../../broker/src/registry/registry.ts";
+import { load } from "./load-process.ts";
 import { cpuMs, rssBytes } from "./proc.ts";
 import { running, startFieldline, startMosquitto, startPlainAedes, type Account, type Target } from "./targets.ts";
 
@@ -37,45 +37,6 @@ const PAYLOAD = Number(values.payload);
 const WARMUP_MS = 1500;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const loadScript = fileURLToPath(new URL("./load.ts", import.meta.url));
-
-interface Load {
-  child: ChildProcess;
-  ready: Promise<Record<string, number>>;
-  report(): Promise<Record<string, number>>;
-  stop(): Promise<void>;
-}
-
-function load(args: object): Load {
-  const child = fork(loadScript, [JSON.stringify(args)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const next = (type: string) =>
-    new Promise<Record<string, number>>((resolve, reject) => {
-      const on = (m: { type: string }) => {
-        if (m.type === type) {
-          child.off("message", on);
-          resolve(m as unknown as Record<string, number>);
-        }
-      };
-      child.on("message", on);
-      child.once("exit", (code) => reject(new Error(`load process exited ${code}`)));
-    });
-  return {
-    child,
-    ready: next("ready"),
-    report: () => {
-      const p = next("report");
-      child.send("report");
-      return p;
-    },
-    stop: async () => {
-      if (child.connected) child.send("stop");
-      await Promise.race([exited, sleep(5000)]);
-      if (child.exitCode === null) child.kill("SIGKILL");
-    },
-  };
-}
-
 interface Result {
   broker: string;
   throughput: { deliveredPerSec: number; cpuUsPerMsg: number; brokerCpuPct: number; publishedPerSec: number };

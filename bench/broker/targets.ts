@@ -44,8 +44,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
   return stop;
 }
 
-export async function startFieldline(registryFile: string): Promise<Target> {
+/** The Fieldline broker; `extra` is merged into its config (persistence, cluster). */
+export async function startFieldline(registryFile: string, extra: Record<string, unknown> = {}, name = "fieldline"): Promise<Target> {
   const config = {
+    ...extra,
     listeners: { mqtt: { port: 0 } },
     registry: { file: registryFile },
     limits: {
@@ -59,7 +61,7 @@ export async function startFieldline(registryFile: string): Promise<Target> {
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const { ports } = JSON.parse(await firstLine(child)) as { ports: { mqtt: number } };
-  return { name: "fieldline", port: ports.mqtt, pid: child.pid!, stop: stopper(child) };
+  return { name, port: ports.mqtt, pid: child.pid!, stop: stopper(child) };
 }
 
 export async function startPlainAedes(): Promise<Target> {
@@ -68,13 +70,16 @@ export async function startPlainAedes(): Promise<Target> {
   return { name: "aedes-plain", port, pid: child.pid!, stop: stopper(child) };
 }
 
-/** Debian's mosquitto with a generated config: password file, ACL by pattern, no persistence. */
+/**
+ * Debian's mosquitto with a generated config: password file, ACL by pattern, and no
+ * persistence unless `persistenceDir` is given (`persistence true`, its default autosave).
+ */
 export async function startMosquitto(
   dir: string,
   accounts: Account[],
   readFilter: string,
   devicePattern: string,
-  opts: { name?: string; maxInflight?: number } = {},
+  opts: { name?: string; maxInflight?: number; persistenceDir?: string } = {},
 ): Promise<Target> {
   dir = join(dir, opts.name ?? "mosquitto");
   mkdirSync(dir, { recursive: true });
@@ -92,7 +97,7 @@ export async function startMosquitto(
       "allow_anonymous false",
       `password_file ${passwd}`,
       `acl_file ${acl}`,
-      "persistence false",
+      ...(opts.persistenceDir ? ["persistence true", `persistence_location ${opts.persistenceDir}/`] : ["persistence false"]),
       "log_dest stderr",
       "log_type error",
       "max_connections -1",

@@ -6,9 +6,13 @@
 import { Aedes, type AedesOptions, type Client } from "aedes";
 import type { Duplex } from "node:stream";
 import type { IncomingMessage } from "node:http";
+import { dirname, join } from "node:path";
 import { pino, type Logger } from "pino";
 import { BACKENDS, type Backend } from "./cluster/backends.ts";
-import type { BrokerConfig } from "./config.ts";
+import { checkRedisDurability } from "./cluster/redis-durability.ts";
+import { ConfigError, type BrokerConfig } from "./config.ts";
+import { publishBeforeAck } from "./durability/publish-before-ack.ts";
+import { ResumeOrder } from "./durability/resume-order.ts";
 import { makeAuthenticate } from "./hooks/authenticate.ts";
 import { makeAuthorizeForward } from "./hooks/authorize-forward.ts";
 import { makeAuthorizePublish } from "./hooks/authorize-publish.ts";
@@ -102,7 +106,17 @@ export class Broker {
       retainedTopics: new Set(),
     };
     this.ctx = ctx;
-    this.backend = config.cluster ? BACKENDS.redis({ redis: config.cluster.redis }) : BACKENDS.memory({});
+    if (config.cluster) await this.checkRedis(config.cluster);
+    const p = config.persistence;
+    this.backend = config.cluster
+      ? BACKENDS.redis({ redis: config.cluster.redis })
+      : BACKENDS[p.backend]({
+          dir: p.dir ?? join(dirname(config.registry.file), "broker-data"),
+          compactAfterBytes: p.compactAfterBytes,
+          log,
+        });
+    const resume = new ResumeOrder();
+    resume.watch(this.backend.persistence as unknown as Parameters<ResumeOrder["watch"]>[0]);
     const limits = config.limits;
     const createAedes = this.deps.createAedes ?? ((o: AedesOptions) => Aedes.createBroker(o));
     const aedes = await createAedes({
@@ -122,6 +136,11 @@ export class Broker {
       published: makePublished(ctx),
     });
     this.aedesInstance = aedes;
+    publishBeforeAck(aedes);
+    // Packet counters start above any the previous run of this broker id used, so a queued
+    // message kept from before a restart is never confused with a new one (the persistences
+    // key queued messages by broker id and counter). Safe below 1M messages/s on average.
+    (aedes as unknown as { counter: number }).counter = Date.now() * 1000;
     aedes.on("clientReady", () => this.metrics.connections.inc());
     aedes.on("clientDisconnect", () => this.metrics.connections.dec());
     aedes.on("clientError", (client: Client, err: Error) => {
@@ -143,7 +162,7 @@ export class Broker {
     const handle = (conn: Duplex, req?: IncomingMessage): void => {
       raiseWriteBuffer(conn, limits.subscriberBufferBytesQos + limits.maxPacketBytes);
       coalesceWrites(conn);
-      aedes.handle(conn, req);
+      resume.hold(aedes.handle(conn, req) as unknown as Client);
       guardPacketSize(conn, limits.maxPacketBytes, (announced) => {
         this.metrics.oversizePackets.inc();
         log.info({ announced, limit: limits.maxPacketBytes }, "packet too large; connection closed");
@@ -159,12 +178,31 @@ export class Broker {
       await this.stop();
       throw e;
     }
-    log.info({ ports: this.ports, id: aedes.id, cluster: Boolean(config.cluster) }, "broker started");
+    log.info(
+      { ports: this.ports, id: aedes.id, persistence: config.cluster ? "redis" : config.persistence.backend },
+      "broker started",
+    );
+  }
+
+  /** Refuses to start (or warns, per config) when Redis would lose what it acknowledged. */
+  private async checkRedis(cluster: NonNullable<BrokerConfig["cluster"]>): Promise<void> {
+    let problems: string[];
+    try {
+      problems = (await checkRedisDurability(cluster.redis)).problems;
+    } catch (e) {
+      problems = [`could not read the Redis persistence settings (CONFIG GET): ${(e as Error).message}`];
+    }
+    if (problems.length === 0) return;
+    if (cluster.redisDurability === "refuse") {
+      throw new ConfigError(problems.map((p) => `cluster.redis: ${p} (cluster.redisDurability: refuse)`));
+    }
+    for (const problem of problems) this.log.warn({ problem }, "Redis may lose acknowledged messages");
   }
 
   health(): { ok: boolean; id: string; clients: number } {
     const a = this.aedesInstance;
-    return { ok: Boolean(a && !a.closed), id: a?.id ?? "", clients: a?.connectedClients ?? 0 };
+    const stored = this.backend?.persistence.healthy !== false;
+    return { ok: Boolean(a && !a.closed && stored), id: a?.id ?? "", clients: a?.connectedClients ?? 0 };
   }
 
   /** Disconnects live clients whose identity was revoked or removed. */
@@ -182,6 +220,10 @@ export class Broker {
     }
   }
 
+  /**
+   * Stops accepting connections, closes the clients, then lets the persistence finish its
+   * writes, sync and close: everything acknowledged is on disk (or in Redis) when it returns.
+   */
   async stop(): Promise<void> {
     clearInterval(this.sweepTimer);
     clearInterval(this.reloadTimer);

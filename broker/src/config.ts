@@ -73,6 +73,22 @@ export const throttleSchema = z
   })
   .strict();
 
+export const persistenceSchema = z
+  .object({
+    backend: z
+      .enum(["disk", "memory"])
+      .default("disk")
+      .describe("where a single instance keeps sessions, queued QoS 1/2 messages, retained messages and wills (with cluster.redis: Redis)"),
+    dir: z.string().optional().describe("data directory of the disk backend (default: `broker-data` beside registry.file)"),
+    compactAfterBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .default(64 * 1024 * 1024)
+      .describe("disk backend: write a snapshot and start a new log when the log passes this size (or the last snapshot's, if larger)"),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     id: z.string().optional().describe("broker instance id (random when absent)"),
@@ -83,9 +99,14 @@ export const configSchema = z
     registry: z.object({ file: z.string().describe("JSON credential store written by the CLI") }).strict(),
     limits: limitsSchema.default(limitsSchema.parse({})),
     loginThrottle: throttleSchema.default(throttleSchema.parse({})),
+    persistence: persistenceSchema.default(persistenceSchema.parse({})),
     cluster: z
       .object({
         redis: z.string().describe("redis:// URL shared by every instance (messages, retained, sessions)"),
+        redisDurability: z
+          .enum(["refuse", "warn"])
+          .default("refuse")
+          .describe("at start, when Redis does not persist every write (appendonly yes, appendfsync always or everysec): refuse to start, or log a warning"),
       })
       .strict()
       .optional(),
@@ -95,6 +116,7 @@ export const configSchema = z
 export type BrokerConfig = z.infer<typeof configSchema>;
 export type BrokerConfigInput = z.input<typeof configSchema>;
 export type Limits = z.infer<typeof limitsSchema>;
+export type PersistenceConfig = z.infer<typeof persistenceSchema>;
 export type ThrottleConfig = z.infer<typeof throttleSchema>;
 
 export class ConfigError extends Error {

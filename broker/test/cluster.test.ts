@@ -23,7 +23,7 @@ beforeAll(async () => {
   redis = await startRedis(env.dir);
   one = await startBroker(env, { id: "broker-one", cluster: { redis: redis.url } });
   two = await startBroker(env, { id: "broker-two", cluster: { redis: redis.url } });
-  memory = await startBroker(env, { id: "broker-memory" });
+  memory = await startBroker(env, { id: "broker-memory", persistence: { backend: "memory" } });
 });
 afterAll(async () => {
   await one?.stop();
@@ -101,7 +101,6 @@ describe("two brokers on one Redis", () => {
 
     // offline: queued in Redis, delivered when the device comes back on the other broker
     await op.publishAsync(topics.commands(A), Buffer.from("while-offline"), { qos: 1 });
-    await sleep(200); // through Redis pub/sub before the session returns (README, "PUBLISH before CONNACK")
     const third = open(one.ports.mqtt!);
     expect((await third.connack).sessionPresent).toBe(true);
     await third.got.waitFor(1);
@@ -162,10 +161,6 @@ describe("SUBSCRIBE carrying several filters, persistent session", () => {
     const pub = await connectAs(two.ports.mqtt!, env, "processor", { clientId: "pub-session" });
     await dev.publishAsync(topics.events(A), Buffer.from("event-offline"), { qos: 1 });
     await pub.publishAsync(topics.alert(A, "r2"), Buffer.from("alert-offline"), { qos: 1 });
-    // let both publishes finish their trip through Redis pub/sub before the session returns:
-    // a message that arrives while Aedes restores the session is written before CONNACK
-    // (see README, "PUBLISH before CONNACK"), a separate race this test is not about
-    await sleep(200);
 
     const back = mqtt.connect({
       host: "127.0.0.1",

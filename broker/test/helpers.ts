@@ -34,11 +34,14 @@ export async function makeEnv(identities: NewIdentity[] = STANDARD_IDENTITIES): 
   return { dir, registryFile, secrets, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** A broker in this process; each gets its own persistence dir under the env's dir unless told. */
 export async function startBroker(env: TestEnv, overrides: Partial<BrokerConfigInput> = {}): Promise<Broker> {
+  const dir = await mkdtemp(join(env.dir, "broker-data-"));
   const config = parseConfig({
     listeners: { mqtt: { port: 0 }, http: { port: 0 } },
     registry: { file: env.registryFile },
     ...overrides,
+    persistence: { dir, ...overrides.persistence },
   });
   const broker = new Broker(config, { log: pino({ level: "silent" }), processMetrics: false });
   await broker.start();

@@ -150,6 +150,19 @@ describe("publish pacer", () => {
     now = 1000;
     expect(p.take()).toBe(0);
   });
+
+  it("releases paced publishes in the order they came, even one the rate would let through at once", async () => {
+    let now = 0;
+    const p = new PublishPacer({ perSecond: 100, burst: 1, maxDelayMs: 1000 }, () => now);
+    const ran: number[] = [];
+    expect(p.pace(() => ran.push(1))).toBe("now");
+    expect(p.pace(() => ran.push(2))).toBe("later");
+    now = 500; // time passed before the timer ran: a token is free again
+    expect(p.pace(() => ran.push(3))).toBe("later");
+    expect(ran).toEqual([1]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual([1, 2, 3]);
+  });
 });
 
 describe("connection counter", () => {

@@ -1,7 +1,7 @@
 /**
- * Where messages travel and sessions live: one table, picked by config. Memory for a single
- * instance; Redis (mqemitter-redis + aedes-persistence-redis) when several instances share
- * clients, retained messages and sessions.
+ * Where messages travel and sessions live: one table, picked by config. Disk (the default)
+ * or memory for a single instance; Redis (mqemitter-redis + aedes-persistence-redis) when
+ * several instances share clients, retained messages and sessions.
  *
  * The emitter is built with concurrency 0. With mqemitter's default bounded queue
  * (concurrency 100), every queued message whose emit completes synchronously (no matching
@@ -20,17 +20,23 @@
 import { createRequire } from "node:module";
 import aedesMemoryPersistence from "aedes-persistence";
 import mqemitter from "mqemitter";
+import type { Logger } from "pino";
+import { DiskPersistence } from "../persistence/disk-persistence.ts";
 import { serializeSubscriptionWrites, type SubscriptionWrites } from "./subscription-writes.ts";
 
 const require = createRequire(import.meta.url);
 
 export interface Backend {
   mq: unknown;
-  persistence: { destroy(cb?: () => void): unknown };
+  persistence: { destroy(cb?: () => void): unknown; healthy?: boolean };
 }
 
 export interface BackendOptions {
   redis?: string;
+  /** Disk backend: its data directory. */
+  dir?: string;
+  compactAfterBytes?: number;
+  log?: Logger;
 }
 
 type Factory = (opts: BackendOptions) => Backend;
@@ -46,7 +52,20 @@ function redisOptions(url: string): Record<string, unknown> {
   };
 }
 
-export const BACKENDS: Record<"memory" | "redis", Factory> = {
+export type BackendName = "disk" | "memory" | "redis";
+
+export const BACKENDS: Record<BackendName, Factory> = {
+  disk: (opts) => {
+    if (!opts.dir) throw new Error("disk backend needs a directory");
+    return {
+      mq: mqemitter({ concurrency: 0, matchEmptyLevels: true }),
+      persistence: new DiskPersistence({
+        dir: opts.dir,
+        ...(opts.compactAfterBytes ? { compactAfterBytes: opts.compactAfterBytes } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      }),
+    };
+  },
   memory: () => ({
     mq: mqemitter({ concurrency: 0, matchEmptyLevels: true }),
     persistence: aedesMemoryPersistence() as unknown as Backend["persistence"],
@@ -60,8 +79,10 @@ export const BACKENDS: Record<"memory" | "redis", Factory> = {
     const conn = redisOptions(opts.redis);
     return {
       mq: mqemitterRedis({ ...conn, concurrency: 0, matchEmptyLevels: true }),
-      // a multi-filter SUBSCRIBE is never acknowledged without this: see subscription-writes.ts
-      persistence: serializeSubscriptionWrites(persistenceRedis({ ...conn })),
+      // a multi-filter SUBSCRIBE is never acknowledged without this: see subscription-writes.ts.
+      // maxSessionDelivery -1: a returning session gets its whole queue (the default, 1000,
+      // leaves the rest in Redis until the next reconnect)
+      persistence: serializeSubscriptionWrites(persistenceRedis({ ...conn, maxSessionDelivery: -1 })),
     };
   },
 };

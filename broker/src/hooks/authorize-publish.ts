@@ -33,11 +33,9 @@ export function makeAuthorizePublish(ctx: HookContext) {
       }
     }
     if (!info) return done(null);
-    const wait = (info.pacer ??= new PublishPacer(ctx.limits.publishRate)).take();
-    if (wait === 0) return done(null);
-    if (wait === Infinity) return done(new Error("publish rate far above the limit"));
-    ctx.metrics.hot.paced++;
-    setTimeout(done, wait, null);
+    const paced = (info.pacer ??= new PublishPacer(ctx.limits.publishRate)).pace(() => done(null));
+    if (paced === "refused") return done(new Error("publish rate far above the limit"));
+    if (paced === "later") ctx.metrics.hot.paced++;
   };
 }
 

@@ -3,6 +3,12 @@
  * delayed: Aedes reads the next chunk from a client only after every packet of the current
  * one is handled, so delaying the authorization callback pushes back on the client over TCP
  * (and a QoS 1 publisher's inflight window fills). Past maxDelayMs the client is cut off.
+ *
+ * `pace` keeps a client's publishes in order: one paced publish releases the ones behind it.
+ * (With a timer per publish they could overtake each other: Aedes reads a client's next chunk
+ * before every packet of the last one is through, so a publish of the new chunk could find a
+ * token while an older one still waited on its timer; seen as swapped sequence numbers at a
+ * subscriber.)
  */
 export interface PacerConfig {
   perSecond: number;
@@ -13,6 +19,8 @@ export interface PacerConfig {
 export class PublishPacer {
   private tokens: number;
   private last: number;
+  private queue: { due: number; go: () => void }[] = [];
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly cfg: PacerConfig,
@@ -35,5 +43,35 @@ export class PublishPacer {
       return Infinity;
     }
     return wait;
+  }
+
+  /**
+   * Runs `go` now if the rate allows and nothing is waiting, else once its turn has come,
+   * after every publish paced before it. "refused": too far over the rate (`go` never runs).
+   */
+  pace(go: () => void): "now" | "later" | "refused" {
+    const wait = this.take();
+    if (wait === Infinity) return "refused";
+    if (wait === 0 && this.queue.length === 0) {
+      go();
+      return "now";
+    }
+    this.queue.push({ due: this.now() + wait, go });
+    this.arm();
+    return "later";
+  }
+
+  private arm(): void {
+    const head = this.queue[0];
+    if (this.timer || !head) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        const now = this.now();
+        while (this.queue.length && this.queue[0]!.due <= now) this.queue.shift()!.go();
+        this.arm();
+      },
+      Math.max(0, head.due - this.now()),
+    );
   }
 }
