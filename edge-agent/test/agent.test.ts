@@ -312,7 +312,7 @@ describe("agent: no two readings of a sensor share a stored millisecond", () => 
     for (let i = 0; i < 40; i++) source.push({ sensor: "burst", t: t0, value: i }); // one arrival time
     source.push({ sensor: "burst", t: t0 + 5, value: 40 }); // in order, inside the spread burst
     source.push({ sensor: "burst", t: t0 - 100, value: 41 }); // out of order: keeps its time
-    const got = () => readingsOf(a.envelope.boot).filter((r) => r.sensor === "burst") as { t: number; value: number }[];
+    const got = () => readingsOf(a.envelope.boot).filter((r) => r.sensor === "burst") as unknown as { t: number; value: number }[];
     await until(() => got().length === 42, 5000, "42 readings");
     const byValue = new Map(got().map((r) => [r.value, r.t]));
     const times = Array.from({ length: 41 }, (_, i) => byValue.get(i)!);

@@ -68,6 +68,7 @@ export function startInfluxV1(dir: string, db = "fieldline"): Promise<Server> {
   return managed((o) => startInflux({ ...o, db }), { dir });
 }
 
+/** AOF with fsync on every write: what the broker's redis backend needs to keep what it acknowledged. */
 export function startRedis(dir: string): Promise<Server> {
-  return managed((o) => startRedisServer(o), { dir });
+  return managed((o) => startRedisServer({ ...o, appendfsync: "always" }), { dir });
 }

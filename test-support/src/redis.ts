@@ -1,4 +1,8 @@
-/** redis-server (Debian package) on a free loopback port, no persistence; readiness by PING over TCP. */
+/**
+ * redis-server (Debian package) on a free loopback port; readiness by PING over TCP. No
+ * persistence unless `appendfsync` is given: then AOF on (`appendonly yes`) with that fsync
+ * policy, as a durable broker backend needs.
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect } from "node:net";
 import { startServerProcess, type ServerOptions, type ServerProcess } from "./process.ts";
@@ -26,13 +30,14 @@ async function waitPong(port: number, child: ChildProcess, timeoutMs: number): P
 }
 
 /** Tries up to 3 fresh ports if the server dies at start (its port taken meanwhile). */
-export function startRedis(opts: ServerOptions = {}): Promise<ServerProcess> {
+export function startRedis(opts: ServerOptions & { appendfsync?: "always" | "everysec" } = {}): Promise<ServerProcess> {
+  const persistence = opts.appendfsync ? ["--appendonly", "yes", "--appendfsync", opts.appendfsync] : ["--appendonly", "no"];
   return startServerProcess(
     {
       name: "redis",
       url: (port) => `redis://127.0.0.1:${port}`,
       spawn: (port, dir) =>
-        spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], {
+        spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--dir", dir], {
           stdio: "ignore",
         }),
       ready: waitPong,

@@ -25,14 +25,34 @@ const readings = (seq: number, rs: { sensor: string; value: number; t?: number; 
   encodeFrame({ type: "readings", seq, body: { readings: rs } });
 
 describe("McuClock", () => {
-  it("anchors MCU time at the first frame, tightens to the least transit, re-anchors on large lag", () => {
+  it("anchors MCU time at the first frame, tightens to the least transit, re-anchors on a lag that lasts", () => {
     const c = new McuClock(2000);
     expect(c.toHost(1000, 50_000, 1000)).toBe(50_000);
     expect(c.toHost(1100, 50_120, 1100)).toBe(50_100); // 20 ms in transit: keep the older anchor
     expect(c.toHost(1200, 50_190, 1200)).toBe(50_190); // faster than before: tighten
-    expect(c.toHost(1300, 60_000, 1300)).toBe(60_000); // lag > 2 s: re-anchor
+    expect(c.toHost(1300, 60_000, 1300)).toBe(50_290); // lag > 2 s once: kept (a re-sent frame)
+    expect(c.toHost(1400, 61_000, 1400)).toBe(50_390); // still lagging, for 1 s
+    expect(c.toHost(1500, 62_100, 1500)).toBe(60_200); // for 2.1 s: the clocks moved apart, re-anchor to the least lag seen
     c.reset();
     expect(c.toHost(5, 70_000, 10)).toBe(69_995); // relative to the newest reading in its frame
+  });
+
+  it("a frame re-sent after an outage keeps the time it was sampled at", () => {
+    const c = new McuClock(2000);
+    expect(c.toHost(10_000, 110_000, 10_000)).toBe(110_000);
+    expect(c.toHost(11_000, 111_000, 11_000)).toBe(111_000);
+    // the agent was away 30 s; the MCU re-sends what it sampled at MCU 12 s, then fresh frames
+    expect(c.toHost(12_000, 141_000, 12_000)).toBe(112_000);
+    expect(c.toHost(41_000, 141_010, 41_000)).toBe(141_000);
+    expect(c.toHost(13_000, 141_020, 13_000)).toBe(113_000);
+  });
+
+  it("a saved anchor is restored after a restart", () => {
+    const first = new McuClock(2000);
+    first.toHost(10_000, 110_000, 10_000);
+    const second = new McuClock(2000);
+    second.restore(first.anchor!);
+    expect(second.toHost(12_000, 140_000, 12_000)).toBe(112_000); // re-sent after the restart
   });
 });
 

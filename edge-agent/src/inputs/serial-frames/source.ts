@@ -72,7 +72,10 @@ export class SerialFramesSource implements ReadingSource {
     this.stored = new StoredSeqs(
       deps.stateDir ? join(deps.stateDir, `${this.id.replace(/[^A-Za-z0-9._-]/g, "_")}.seqs.json`) : undefined,
     );
-    this.mcuBoot = this.stored.load()?.boot;
+    const saved = this.stored.load();
+    this.mcuBoot = saved?.boot;
+    // The same MCU boot keeps its clock: re-sent frames keep the times they were sampled at.
+    if (saved?.anchor !== undefined) this.mcuClock.restore(saved.anchor);
     this.recover(deps.recoveredMarks ?? []);
     for (const seq of this.stored.seqsOf(this.mcuBoot)) this.remember(seq);
   }
@@ -115,7 +118,6 @@ export class SerialFramesSource implements ReadingSource {
           if (s.kind === "open") {
             // Whatever was half-received belongs to the old connection.
             this.decoder.reset();
-            this.mcuClock.reset();
             this.lastSeq = undefined;
             // Only what is known stored for the current MCU boot stays a retransmit.
             this.seen.clear();
@@ -152,7 +154,10 @@ export class SerialFramesSource implements ReadingSource {
       const f = r.frame;
       if (f.type === "hello") {
         // The same boot id again: the MCU did not reboot, its unacked frames may still come.
-        if (f.body.boot === undefined || f.body.boot !== this.mcuBoot) this.seen.clear();
+        if (f.body.boot === undefined || f.body.boot !== this.mcuBoot) {
+          this.seen.clear();
+          this.mcuClock.reset(); // a new MCU boot: its clock starts again
+        }
         this.mcuBoot = f.body.boot;
       } else if (f.seq === 0 && !(f.type === "readings" && this.seen.has(0))) this.seen.clear();
       if (f.type === "readings") {
@@ -199,7 +204,7 @@ export class SerialFramesSource implements ReadingSource {
   /** Stored seqs of MCUs that sent a boot id go to disk before the ack; a failed write only costs dedupe. */
   private persist(marks: StoredMark[] | undefined): void {
     try {
-      for (const m of marks ?? []) this.stored.add(m.boot, m.seqs);
+      for (const m of marks ?? []) this.stored.add(m.boot, m.seqs, m.boot === this.mcuBoot ? this.mcuClock.anchor : undefined);
     } catch (err) {
       if (!this.loggedReasons.has("stored-seqs")) {
         this.loggedReasons.add("stored-seqs");
@@ -253,7 +258,6 @@ export class SerialFramesSource implements ReadingSource {
       }
       case "hello":
         this.hello = frame.body;
-        this.mcuClock.reset();
         sink.event({
           type: "mcu-hello",
           severity: "info",

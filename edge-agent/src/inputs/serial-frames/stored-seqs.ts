@@ -17,12 +17,15 @@ export const STORED_SEQS_WINDOW = 256;
 interface Saved {
   boot: McuBootId;
   seqs: number[];
+  /** The MCU clock anchor of that boot (host ms minus MCU ms), if known. */
+  anchor?: number;
 }
 
 export class StoredSeqs {
   private boot: McuBootId | undefined;
   /** Oldest first, at most `window`. */
   private seqs: number[] = [];
+  private anchor: number | undefined;
 
   constructor(
     /** Absent: kept in memory only. */
@@ -38,7 +41,8 @@ export class StoredSeqs {
     const seqs = s.seqs.filter((x): x is number => Number.isInteger(x) && x >= 0 && x <= 0xffff);
     this.boot = s.boot;
     this.seqs = seqs.slice(-this.window);
-    return { boot: this.boot, seqs: [...this.seqs] };
+    this.anchor = typeof s.anchor === "number" && Number.isFinite(s.anchor) ? s.anchor : undefined;
+    return { boot: this.boot, seqs: [...this.seqs], ...(this.anchor !== undefined ? { anchor: this.anchor } : {}) };
   }
 
   /** The seqs stored for MCU boot `boot`, oldest first. */
@@ -50,11 +54,16 @@ export class StoredSeqs {
    * These readings seqs of MCU boot `boot` are in the outbox: on disk when this returns
    * (throws if the write fails). Another boot replaces the previous one's seqs.
    */
-  add(boot: McuBootId, seqs: readonly number[]): void {
+  add(boot: McuBootId, seqs: readonly number[], anchor?: number): void {
     let changed = boot !== this.boot;
     if (changed) {
       this.boot = boot;
       this.seqs = [];
+      this.anchor = undefined;
+    }
+    if (anchor !== undefined && anchor !== this.anchor) {
+      this.anchor = anchor;
+      changed = true;
     }
     for (const seq of seqs) {
       if (this.seqs.includes(seq)) continue; // a retransmit acked again: nothing new
@@ -68,7 +77,10 @@ export class StoredSeqs {
     // microseconds). After a power loss the MCU restarts too, with a new boot id, so the
     // previous boot's seqs no longer matter; an MCU powered on its own may see a frame of
     // the last moments stored twice, never lost.
-    if (changed && this.file) writeJsonAtomic(this.file, { boot, seqs: this.seqs } satisfies Saved, { durable: false });
+    if (changed && this.file) {
+      const saved: Saved = { boot, seqs: this.seqs, ...(this.anchor !== undefined ? { anchor: this.anchor } : {}) };
+      writeJsonAtomic(this.file, saved, { durable: false });
+    }
   }
 }
 
