@@ -19,7 +19,7 @@ const HELP = `npm run chaos -- [options]
 
   --seeds 1,2,3         seeds of the fault schedules (default 1)
   --seconds N           how long the fleets run per seed (default 120, at least 30)
-  --backend B           broker sessions: memory, redis or both (default both)
+  --backend B           broker sessions: disk (default broker), redis, both (disk and redis), or memory (loses them)
   --store S             victoria-metrics (default; one point per series and time) or influxdb-v1
   --devices N           devices straight over MQTT (default 30)
   --edge-devices N      devices through edge agents (default 2)
@@ -66,9 +66,10 @@ const int = (v: string, min: number, name: string): number => {
 };
 const seeds = values.seeds.split(",").map((x) => int(x.trim(), 0, "--seeds"));
 const seconds = int(values.seconds, 30, "--seconds");
-const BACKENDS = ["memory", "redis"] as const;
-type Backend = (typeof BACKENDS)[number];
-const backends: readonly Backend[] = values.backend === "both" ? BACKENDS : BACKENDS.includes(values.backend as Backend) ? [values.backend as Backend] : usage("--backend must be memory, redis or both");
+const BACKENDS = ["disk", "redis"] as const;
+type Backend = "disk" | "memory" | "redis";
+const ONE: readonly string[] = ["disk", "memory", "redis"];
+const backends: readonly Backend[] = values.backend === "both" ? BACKENDS : ONE.includes(values.backend!) ? [values.backend as Backend] : usage("--backend must be disk, redis, both or memory");
 if (values.store !== "victoria-metrics" && values.store !== "influxdb-v1") usage("--store must be victoria-metrics or influxdb-v1");
 const store: StoreChoice = values.store === "victoria-metrics" ? { kind: "victoria-metrics", dedup: true } : { kind: values.store };
 const kinds = values.kinds?.split(",").map((k) => k.trim()) as FaultKind[] | undefined;

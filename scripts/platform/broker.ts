@@ -12,6 +12,8 @@ export interface BrokerOptions {
   dir: string;
   registryFile: string;
   redis?: string;
+  /** Where sessions live without redis: on disk (the broker's default) or in memory (lost on a restart). */
+  persistence?: "disk" | "memory";
 }
 
 export class BrokerService {
@@ -44,6 +46,7 @@ export class BrokerService {
           // A demo fleet reconnects all at once after an outage; give each client room.
           "limits: { publishRate: { perSecond: 1000, burst: 2000 } }",
           ...(this.opts.redis ? [`cluster: { redis: "${this.opts.redis}" }`] : []),
+          ...(this.opts.persistence === "memory" ? ["persistence: { backend: memory }"] : []),
           "",
         ].join("\n"),
       );

@@ -22,7 +22,7 @@ export interface ChaosReport {
   ok: boolean;
   failures: string[];
   seed: number;
-  backend: "memory" | "redis";
+  backend: "disk" | "memory" | "redis";
   store: string;
   seconds: number;
   wallS: number;
@@ -62,7 +62,7 @@ export function alertsComplete(alerts: Alert[], shifted: string[]): boolean {
   return expectedAlerts(shifted).every((k) => (raised[k] ?? 0) > 0);
 }
 
-export function judgeChaos(r: RunResult, o: { seed: number; backend: "memory" | "redis"; store: string; seconds: number; schedule: Fault[]; dir: string }): ChaosReport {
+export function judgeChaos(r: RunResult, o: { seed: number; backend: "disk" | "memory" | "redis"; store: string; seconds: number; schedule: Fault[]; dir: string }): ChaosReport {
   const failures: string[] = [];
   const m = r.mqttCheck;
   const s = r.serialCheck;

@@ -16,7 +16,8 @@ export interface ChaosRunOptions {
   seed: number;
   /** How long the fleets run, seconds. */
   seconds: number;
-  backend: "memory" | "redis";
+  /** Broker sessions: on disk (the default), in memory (lost on a restart), in redis-server. */
+  backend: "disk" | "memory" | "redis";
   /** Work folder of this run (kept; logs, truth, data). */
   dir: string;
   store?: StoreChoice;
@@ -53,6 +54,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
     plan,
     store,
     redis: o.backend === "redis",
+    ...(o.backend === "redis" ? {} : { brokerPersistence: o.backend }),
     proxies: true,
     // MCU time for every boiler: a re-sent frame keeps its readings' times.
     edgeTime: "mcu",

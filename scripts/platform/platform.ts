@@ -26,6 +26,8 @@ export interface PlatformOptions {
   store: StoreChoice;
   /** Broker sessions in redis-server, so they survive a broker restart. */
   redis?: boolean;
+  /** Without redis: broker sessions on disk (default) or in memory. */
+  brokerPersistence?: "disk" | "memory";
   detection?: boolean;
   /** Edge readings stamped on arrival ("host") or by the MCU clock anchored to the host ("mcu"). */
   edgeTime?: "host" | "mcu";
@@ -145,7 +147,7 @@ export class Platform {
 
     if (this.opts.redis) this.redis = await startRedis(join(dir, "redis"));
     this.store = await openStore(this.opts.store, dir);
-    this.broker = new BrokerService({ dir: join(dir, "broker"), registryFile: this.creds.registryFile, ...(this.redis ? { redis: this.redis.url } : {}) });
+    this.broker = new BrokerService({ dir: join(dir, "broker"), registryFile: this.creds.registryFile, ...(this.redis ? { redis: this.redis.url } : {}), ...(this.opts.brokerPersistence ? { persistence: this.opts.brokerPersistence } : {}) });
     await this.broker.start();
     this.log(`broker: ${this.broker.url}${this.redis ? ` (sessions in redis ${this.redis.url})` : ""}`);
 
