@@ -8,21 +8,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import mqtt, { type MqttClient } from "mqtt";
+import { seededRandom } from "@fieldline/test-support";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so a failing schedule can be run again. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export class CliBroker {
   private child?: ChildProcess;

@@ -7,6 +7,7 @@
  */
 import type { Platform, Step } from "./platform";
 import { sleep } from "./process";
+import { seededRandom } from "@fieldline/test-support";
 
 export type FaultKind =
   | "broker-kill9"
@@ -145,17 +146,7 @@ export interface ScheduleOptions {
   extra?: number;
 }
 
-/** mulberry32: a small seeded PRNG, enough to make schedules repeatable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 

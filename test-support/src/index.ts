@@ -6,3 +6,4 @@ export { startAedes, type AedesServer } from "./aedes.ts";
 export { flushVictoria, startVictoria, vmExport, type VictoriaOptions, type VmSeries } from "./victoria-metrics.ts";
 export { influxPost, influxQuery, startInfluxV1, type InfluxOptions } from "./influxd.ts";
 export { startRedis } from "./redis.ts";
+export { seededRandom } from "./random.ts";
