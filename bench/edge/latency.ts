@@ -5,8 +5,8 @@
 //   arrival -> write: the serial-frames input's arrival timestamp (data event) to OutputLine.set
 //   pty write -> write: the bench writing the frame on the MCU side to OutputLine.set
 // Reference: pty write -> data event with nothing behind it (the floor a pty adds).
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,8 +19,10 @@ import type { GpioChip } from "../../edge-agent/src/gpio/chip.ts";
 import { gpioRegistry } from "../../edge-agent/src/gpio/registry.ts";
 import { percentiles } from "./stats.ts";
 
-const { values } = parseArgs({ options: { frames: { type: "string", default: "2000" } } });
+const { values } = parseArgs({ options: { frames: { type: "string", default: "2000" }, "full-disk": { type: "boolean", default: false } } });
 const N = Number(values.frames);
+/** The agent's data dir on a full 256 KiB tmpfs (root only): every write there fails with ENOSPC. */
+const FULL_DISK = values["full-disk"]!;
 
 
 const dir = mkdtempSync(join(tmpdir(), "fl-bench-lat-"));
@@ -54,7 +56,19 @@ async function reference(): Promise<number[]> {
   return out;
 }
 
+/** Mounts a small tmpfs on `path` and fills it, so nothing more can be written there. */
+function fullDisk(path: string): void {
+  mkdirSync(path, { recursive: true });
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", path]);
+  try {
+    for (let i = 0; ; i++) writeFileSync(join(path, `fill-${i}`), Buffer.alloc(64 * 1024));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOSPC") throw err;
+  }
+}
+
 async function agentRun(): Promise<{ arrival: number[]; write: number[] }> {
+  if (FULL_DISK) fullDisk(join(dir, "data"));
   writeFileSync(
     join(dir, "rules.yaml"),
     `rules:\n  - id: overpressure\n    severity: critical\n    when: { threshold: { sensor: pressure, above: 8 } }\n    actions: [ { gpio: { line: VALVE, value: 0, latch: false } } ]\n`,
@@ -133,12 +147,18 @@ http: { listen: null }
 }
 
 const ref = await reference();
-const run = await agentRun();
+let run: Awaited<ReturnType<typeof agentRun>>;
+try {
+  run = await agentRun();
+} finally {
+  if (FULL_DISK) execFileSync("umount", [join(dir, "data")]);
+}
 socat.kill();
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(
   `${JSON.stringify({
     frames: N,
+    outbox: FULL_DISK ? "data dir on a full disk (ENOSPC: the outbox falls back to memory)" : "on disk",
     arrivalToGpioMs: percentiles(run.arrival),
     ptyWriteToGpioMs: percentiles(run.write),
     referencePtyTransitMs: percentiles(ref),
