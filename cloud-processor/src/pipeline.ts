@@ -118,15 +118,20 @@ export class Pipeline {
       case "duplicate": {
         metrics.duplicates.inc();
         metrics.messages.inc({ result: "duplicate" });
-        // A device re-sends what it has no stored acknowledgement for: acknowledge it again,
-        // once the first copy is written if that is still under way.
+        // The first copy may still be on its way to the sink (a redelivery after a reconnect
+        // while the database is slow): acknowledge the copy only once the first is written,
+        // and write the copy itself if the first failed, so it is never acknowledged unwritten.
+        // A device re-sends what it has no stored confirmation for: confirm it again.
+        const first = this.writing.get(`${msg.device}\u0000${msg.boot}\u0000${msg.seq}`);
         const stored = this.p.stored;
-        if (stored) {
-          const first = this.writing.get(`${msg.device}\u0000${msg.boot}\u0000${msg.seq}`);
-          if (first) first.then(() => stored(addr.site, msg.device, msg.boot, msg.seq), () => undefined);
-          else stored(addr.site, msg.device, msg.boot, msg.seq);
+        if (!first) {
+          stored?.(addr.site, msg.device, msg.boot, msg.seq);
+          return Promise.resolve();
         }
-        return Promise.resolve();
+        return first.then(
+          () => stored?.(addr.site, msg.device, msg.boot, msg.seq),
+          () => this.track(addr.site, msg, this.store(addr.site, msg)),
+        );
       }
       case "gap":
         metrics.gaps.inc();
@@ -148,24 +153,30 @@ export class Pipeline {
     metrics.messages.inc({ result: "ok" });
     metrics.readings.inc(msg.readings.length);
     this.order.offer(msg.device, msg.boot, msg.seq, { site: addr.site, msg });
-    const written = this.p.detection
-      ? new Promise<void>((resolve, reject) => {
-          this.detect(addr.site, msg, (scores) => this.p.write(this.points.lines(addr.site, msg, scores)).then(resolve, reject));
-        })
-      : this.p.write(this.points.lines(addr.site, msg, undefined));
-    return this.p.stored ? this.acknowledgeWhenStored(addr.site, msg, written) : written;
+    return this.track(addr.site, msg, this.store(addr.site, msg));
   }
 
-  private acknowledgeWhenStored(site: string, msg: Telemetry, written: Promise<void>): Promise<void> {
-    const stored = this.p.stored!;
+  /** Scores (if detection is on) and writes a message's points; resolves once durable. */
+  private store(site: string, msg: Telemetry): Promise<void> {
+    if (!this.p.detection) return this.p.write(this.points.lines(site, msg, undefined));
+    return new Promise<void>((resolve, reject) => {
+      this.detect(site, msg, (scores) => this.p.write(this.points.lines(site, msg, scores)).then(resolve, reject));
+    });
+  }
+
+  /** Keeps the write findable by (device, boot, seq) while under way; confirms it stored after. */
+  private track(site: string, msg: Telemetry, written: Promise<void>): Promise<void> {
     const key = `${msg.device}\u0000${msg.boot}\u0000${msg.seq}`;
     this.writing.set(key, written);
+    const done = () => {
+      if (this.writing.get(key) === written) this.writing.delete(key);
+    };
     written.then(
       () => {
-        this.writing.delete(key);
-        stored(site, msg.device, msg.boot, msg.seq);
+        done();
+        this.p.stored?.(site, msg.device, msg.boot, msg.seq);
       },
-      () => this.writing.delete(key),
+      done,
     );
     return written;
   }

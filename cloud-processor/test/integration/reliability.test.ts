@@ -112,6 +112,27 @@ describe("reliability", () => {
     }
   });
 
+  it("a redelivered copy is not acknowledged before the first copy is written: a stop meanwhile loses nothing", async () => {
+    const first = new Processor(config());
+    await first.start();
+    await first.session.ready;
+    await db.stop();
+    await publishTelemetry(pub, "s1", telemetry("redeliv", "b", 0));
+    await waitFor("received, not written", () => first.health(), (h) => h.unacked === 1);
+    // The connection drops; the broker redelivers the unacknowledged message on the next one.
+    (first.session.mqtt as unknown as { stream: { destroy(): void } }).stream.destroy();
+    await waitFor("the copy arrived", () => metric(first.api.url, "fieldline_processor_duplicates_total"), (n) => n >= 1);
+    await first.stop(100); // the first copy is never written
+    await db.restart();
+    const next = new Processor(config());
+    await next.start();
+    try {
+      await waitFor("the message, redelivered once more and written", () => count(db, "redeliv"), (n) => n === 10);
+    } finally {
+      await next.stop();
+    }
+  });
+
   it("rule state survives a restart: an alert raised before the restart clears after it", async () => {
     const rulesFile = join(dir.path, "rules.yaml");
     await writeFile(rulesFile, "rules:\n  - id: hot\n    when:\n      threshold: { sensor: temp, above: 50 }\n");
