@@ -105,7 +105,7 @@ export const configSchema = z
           .boolean()
           .default(true)
           .describe("Advance rule time with the wall clock every alerts.tickMs, so stale rules fire for silent devices; off when replaying recorded telemetry (event time only)."),
-        reorderMs: ms(30_000, "How long a gap in a device's telemetry seqs holds its later messages back from the rules, so a redelivered backlog is evaluated in the order the device sent it."),
+        reorderMs: ms(5_000, "How long a gap in a device's telemetry seqs holds its later messages back from the rules, so a redelivered backlog is evaluated in the order the device sent it."),
         maxFutureMs: ms(86_400_000, "Readings stamped further ahead of the wall clock are stored but kept from the rules (counted, logged), so one bad device clock cannot silence its rules."),
         maxPastMs: ms(3650 * 86_400_000, "Readings stamped further back than this (e.g. a device clock reset to 1970) are stored but kept from the rules (counted, logged)."),
         reorderMaxHeld: z.number().int().min(1).max(1_000_000).default(5000).describe("Most messages held back per device while waiting for a gap to fill."),

@@ -37,7 +37,7 @@ export interface PipelineParts {
   stored?: (site: string, device: string, boot: string, seq: number) => void;
   /** Readings further than this from the wall clock are kept from the rules (defaults: 1 day ahead, 3650 days back). */
   timeWindow?: { futureMs: number; pastMs: number };
-  /** Per-device order for the rules (see ingest/sequencer.ts); defaults: 30 s, 5000. */
+  /** Per-device order for the rules (see ingest/sequencer.ts); defaults: 5 s, 5000. */
   order?: { holdMs: number; maxHeld: number };
 }
 
@@ -61,7 +61,7 @@ export class Pipeline {
   constructor(private readonly p: PipelineParts) {
     const { metrics, log } = p;
     this.order = new Sequencer<Sequenced>({
-      holdMs: p.order?.holdMs ?? 30_000,
+      holdMs: p.order?.holdMs ?? 5_000,
       maxHeld: p.order?.maxHeld ?? 5000,
       release: (_device, x) => this.rules(x.site, x.msg),
       gaveUp: (device, boot, from, to) => {

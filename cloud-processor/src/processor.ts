@@ -3,7 +3,7 @@
  * and the operator API. The constructor only stores; start() acquires files, connections,
  * sockets and timers; stop() releases every one of them.
  */
-import { appendFile, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodePayload, parseTopic, topicFilter } from "@fieldline/firmware-contracts";
 import { pino, type Logger } from "pino";
@@ -217,7 +217,7 @@ export class Processor {
   private async checkpoint(): Promise<void> {
     try {
       await this.detection?.checkpoint();
-      await this.checkpointRules();
+      await this.rules.checkpoint();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, "checkpoint failed");
     }
@@ -228,15 +228,16 @@ export class Processor {
   }
 
   /**
-   * The rules' state, then where each device's message order stood. The positions are taken
-   * before the evaluator's snapshot, so they are never ahead of it: after a crash between the
-   * two writes, some messages reach the rules a second time, and the evaluator ignores
-   * readings it has already seen.
+   * Where each device's message order stood, saved only by a graceful stop, after the last
+   * acknowledgement and with the rules' final state: then it is exact, and a live message
+   * that overtakes the broker's backlog after the restart waits for it. After a crash the
+   * file is absent (start() removes it once read): messages the crashed processor evaluated
+   * and acknowledged after its last checkpoint are never redelivered, so positions from a
+   * periodic checkpoint would hold every device's rules back for rules.reorderMs waiting for
+   * them. The first message seen of each device then starts its order.
    */
-  private async checkpointRules(): Promise<void> {
-    const positions = this.pipeline.orderPositions();
-    await this.rules.checkpoint();
-    await writeFile(`${this.orderPath}.tmp`, JSON.stringify(positions));
+  private async saveOrder(): Promise<void> {
+    await writeFile(`${this.orderPath}.tmp`, JSON.stringify(this.pipeline.orderPositions()));
     await rename(`${this.orderPath}.tmp`, this.orderPath);
   }
 
@@ -246,6 +247,7 @@ export class Processor {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") this.log.warn({ err: (err as Error).message }, "rules order positions unreadable; starting fresh");
     }
+    await rm(this.orderPath, { force: true });
   }
 
   /** Stops reading, drains the sink (up to graceMs), acknowledges what was written, then releases everything. */
@@ -258,7 +260,8 @@ export class Processor {
     await this.alerts.idle();
     await this.storedAcks.stop();
     await this.session.stop();
-    await this.checkpointRules().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules checkpoint failed"));
+    await this.rules.checkpoint().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules checkpoint failed"));
+    await this.saveOrder().catch((err: unknown) => this.log.error({ err: (err as Error).message }, "rules order positions not saved"));
     await this.history.stop();
     await this.deadLetters.stop();
     await this.api.stop();

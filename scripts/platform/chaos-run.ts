@@ -26,7 +26,7 @@ export interface ChaosRunOptions {
   kinds?: FaultKind[];
   /**
    * Longest wait after the fleets stop for the store and the alerts (default 45 s). It stops
-   * early once neither changed for 32 s: longer than the 30 s the processor's per-device
+   * early once neither changed for 32 s: longer than the 5 s the processor's per-device
    * sequencer holds a device's telemetry back from the rules after a seq gap, so an alert
    * held back by a lost message still arrives inside the wait.
    */

@@ -116,4 +116,24 @@ describe("order: rules see a device's messages in seq order", () => {
       await proc.stop();
     }
   });
+
+  it("positions are saved only by a graceful stop and removed once read, so a crash leaves none", async () => {
+    const path = join(dir.path, "five", "rules-order.json");
+    const exists = () => readFile(path, "utf8").then(() => true, () => false);
+    const first = new Processor(config("proc-order-5", "five"));
+    await first.start();
+    await first.session.ready;
+    await publishTelemetry(pub, "s1", telemetry("dev-e", "b", 0, 10, () => 20));
+    await waitFor("acknowledged", () => first.health().unacked, (n) => n === 0);
+    expect(await exists()).toBe(false); // running: a crash now would leave no positions
+    await first.stop();
+    expect(JSON.parse(await readFile(path, "utf8"))).toMatchObject({ "dev-e": { boot: "b", next: 1 } });
+    const second = new Processor(config("proc-order-5", "five"));
+    await second.start();
+    try {
+      expect(await exists()).toBe(false); // read, then removed
+    } finally {
+      await second.stop();
+    }
+  });
 });
