@@ -16,6 +16,8 @@ export { freePort };
 
 export interface NodeRedRuntime {
   url: string;
+  /** The user dir: flows.json and the credential store flows_cred.json (unencrypted here). */
+  userDir: string;
   deploy(flows: object[]): Promise<void>;
   stop(): Promise<void>;
   output(): string;
@@ -73,6 +75,7 @@ export async function startNodeRed(): Promise<NodeRedRuntime> {
   }
   return {
     url,
+    userDir,
     output: () => log,
     async deploy(flows) {
       const res = await fetch(`${url}/flows`, {
