@@ -2,7 +2,9 @@
 // the real cloud processor, which raises an alert; Node-RED shows the device and the alert; a
 // click on "Acknowledge" goes through the Fieldline ack node to the processor's API, and the
 // acknowledged alert comes back over MQTT to the page. The ack node authenticates with a
-// node-red token made by the processor's token CLI and kept in Node-RED's credential store.
+// node-red token made by the processor's token CLI; its credential (Node-RED's credential
+// store) says `${FIELDLINE_API_TOKEN}`, as in the docker-compose deployment, and Node-RED
+// takes the token from its environment.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -88,7 +90,7 @@ beforeAll(async () => {
   });
   processor.stdout!.on("data", (d) => (processorLog += d));
   processor.stderr!.on("data", (d) => (processorLog += d));
-  red = await startNodeRed();
+  red = await startNodeRed({ FIELDLINE_API_TOKEN: apiToken });
   await waitFor("processor API", () => fetch(`${apiUrl}/healthz`).then((r) => r.status), (s) => s === 200);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -109,12 +111,12 @@ describe("operator dashboard", () => {
     const flows = JSON.parse(await readFile(new URL("../examples/operator-dashboard.json", import.meta.url), "utf8")) as Record<string, unknown>[];
     for (const n of flows) {
       if (n.type === "fieldline-broker") n.url = broker.url;
-      if (n.type === "fieldline-alert-ack") Object.assign(n, { api: apiUrl, credentials: { token: apiToken } });
+      if (n.type === "fieldline-alert-ack") Object.assign(n, { api: apiUrl, credentials: { token: "${FIELDLINE_API_TOKEN}" } });
     }
     await red.deploy(flows);
-    // The token sits in Node-RED's credential store, not in the flow file.
-    expect(await readFile(path.join(red.userDir, "flows_cred.json"), "utf8")).toContain(apiToken);
-    expect(await readFile(path.join(red.userDir, "flows.json"), "utf8")).not.toContain(apiToken);
+    // The credential sits in Node-RED's credential store, not in the flow file.
+    expect(await readFile(path.join(red.userDir, "flows_cred.json"), "utf8")).toContain("${FIELDLINE_API_TOKEN}");
+    expect(await readFile(path.join(red.userDir, "flows.json"), "utf8")).not.toContain("FIELDLINE_API_TOKEN");
     expect((await fetch(`${apiUrl}/alerts`)).status).toBe(401);
 
     const page = await browser.newPage();

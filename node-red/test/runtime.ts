@@ -23,7 +23,8 @@ export interface NodeRedRuntime {
   output(): string;
 }
 
-export async function startNodeRed(): Promise<NodeRedRuntime> {
+/** `env`: extra environment of the Node-RED process (credentials may say `${NAME}`). */
+export async function startNodeRed(env: Record<string, string> = {}): Promise<NodeRedRuntime> {
   await buildContracts();
   const userDir = await mkdtemp(path.join(os.tmpdir(), "fieldline-node-red-"));
   const scope = path.join(userDir, "node_modules", "@fieldline");
@@ -52,6 +53,7 @@ export async function startNodeRed(): Promise<NodeRedRuntime> {
   const red = require.resolve("node-red/red.js");
   let log = "";
   const child: ChildProcess = spawn(process.execPath, [red, "-s", settings, "-u", userDir], {
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (log += d));
