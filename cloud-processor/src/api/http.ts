@@ -251,7 +251,7 @@ export class HttpApi {
     if (!m) throw new HttpError(401, "a bearer token is required (Authorization: Bearer <token>)", challenge("invalid_request"));
     const v = await this.opts.tokens!.verify(m[1]!);
     if (v.ok) return { name: v.token.name, role: v.token.role };
-    if (v.reason === "busy") throw new HttpError(429, "too many token checks at once; retry");
+    if (v.reason === "busy") throw new HttpError(429, "too many token checks at once; retry", { "retry-after": "1" });
     throw new HttpError(401, "invalid, unknown or revoked token", challenge("invalid_token"));
   }
 
