@@ -134,7 +134,9 @@ try {
     "verify again": `npx tsx simulator/src/cli.ts verify --truth ${join(dir, "truth", "mqtt.truth.jsonl")} --store file --target ${join(dir, "processor", "data", "points.lp")}`,
     "alert history": join(dir, "processor", "data", "alerts.jsonl"),
     "logs": `${dir}/{broker,processor}/*.log, ${dir}/agents/<device>/agent.log`,
-    "processor API": values.stay ? `${platform.processor.apiUrl}/alerts, /rules, /healthz, /metrics` : "run with --stay to keep the platform up and browse it",
+    "processor API": values.stay
+      ? `${platform.processor.apiUrl}/alerts, /rules, /metrics with "Authorization: Bearer ${platform.processor.apiToken}"; /healthz needs none`
+      : "run with --stay to keep the platform up and browse it",
     "READMEs": [readme("README.md"), readme("edge-agent/README.md"), readme("simulator/README.md"), readme("docs/e2e.md")].join("\n" + " ".repeat(22)),
   };
   if (store.kind !== "file") delete where["verify again"];

@@ -61,6 +61,7 @@ async function startProcessor(opts: { site: string; db: string; influx: string; 
     "  tickMs: 100",
     "http:",
     `  port: ${port}`,
+    "  auth: none",
     "log:",
     "  level: warn",
     ...(opts.rulesFile ? ["rules:", `  file: ${opts.rulesFile}`] : []),

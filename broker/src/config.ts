@@ -67,9 +67,9 @@ export const limitsSchema = z
 
 export const throttleSchema = z
   .object({
-    maxFailuresPerIdentity: z.number().int().min(1).default(5).describe("failed logins per username per window"),
-    maxFailuresPerAddress: z.number().int().min(1).default(20).describe("failed logins per remote address per window"),
-    windowMs: z.number().int().min(100).default(60_000).describe("failure counting window and lockout time"),
+    maxFailuresPerIdentity: z.number().int().min(1).default(5).describe("failed logins of one username before it is locked: 1 s, doubling with each further failure, up to windowMs"),
+    maxFailuresPerAddress: z.number().int().min(1).default(20).describe("failed logins of unregistered usernames per remote address (IPv6: per /64) per window; registered identities are never throttled by address"),
+    windowMs: z.number().int().min(100).default(60_000).describe("longest lock, and how long failures are remembered after the last one"),
   })
   .strict();
 

@@ -3,6 +3,7 @@
  *   run --config FILE     run the processor until SIGTERM/SIGINT
  *   detect DATA OUT       score NAB-style CSV files with the anomaly detector
  *   config-reference      print the configuration reference (Markdown) from the schema
+ *   token add|list|revoke the operator API's tokens (auth/token-cli.ts)
  */
 import { pathToFileURL } from "node:url";
 import { ConfigError, loadConfig, parseConfig } from "./config.ts";
@@ -17,6 +18,9 @@ commands:
   detect DATA OUT       run the anomaly detector over DATA/<category>/<file>.csv
                         (timestamp,value) into OUT/<category>/<file>.csv with anomaly_score
   config-reference      print every configuration field with its default and description
+  token add NAME --role operator|node-red|viewer
+                        create an operator API token (printed once); also
+                        token list, token revoke NAME (token --help for more)
 
 options:
   -h, --help            show this help
@@ -41,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (cmd === "run") return run(rest);
+  if (cmd === "token") {
+    const { runTokenCli } = await import("./auth/token-cli.ts");
+    return runTokenCli(rest);
+  }
   process.stderr.write(`unknown command ${JSON.stringify(cmd)}\n\n${HELP}`);
   return 2;
 }

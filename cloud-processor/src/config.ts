@@ -6,6 +6,8 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
 const ms = (def: number, what: string) => z.number().int().min(0).default(def).describe(what);
 
 const common = {
@@ -115,6 +117,28 @@ export const configSchema = z
       .object({
         host: z.string().default("127.0.0.1").describe("Operator API listen address."),
         port: z.number().int().min(0).max(65535).default(8080).describe("Operator API port (0 = any free port)."),
+        auth: z
+          .enum(["tokens", "none"])
+          .default("tokens")
+          .describe("tokens: every route but /healthz needs a bearer token from `cloud-processor token add` (none added: every request is refused); none: no checks, for local development, only on a loopback host."),
+        metrics: z
+          .enum(["token", "open"])
+          .default("token")
+          .describe("token: /metrics needs a token whose role may read metrics (operator, viewer); open: anyone who reaches the port may scrape it."),
+        tls: z
+          .object({
+            cert: z.string().min(1).describe("PEM certificate (chain) file; with `key`, the API serves HTTPS only."),
+            key: z.string().min(1).describe("PEM private key file of that certificate."),
+          })
+          .strict()
+          .optional()
+          .describe("Serve the API over HTTPS."),
+      })
+      .strict()
+      .superRefine((h, ctx) => {
+        if (h.auth === "none" && !LOOPBACK.has(h.host)) {
+          ctx.addIssue({ code: "custom", path: ["auth"], message: `"none" is allowed only with a loopback host (127.0.0.1, ::1, localhost), not ${h.host}` });
+        }
       })
       .prefault({}),
     log: z

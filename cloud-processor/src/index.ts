@@ -7,3 +7,5 @@ export { SinkWriter } from "./sinks/writer.ts";
 export { Deduper, type DedupeVerdict } from "./ingest/dedupe.ts";
 export { AlertManager } from "./alerts/manager.ts";
 export { Metrics } from "./metrics.ts";
+export { TokenStore, TokenStoreError, TOKENS_FILE, type TokenRecord } from "./auth/token-store.ts";
+export { ROLES as API_ROLES, ROLE_PERMISSIONS, type Role as ApiRole, type Permission as ApiPermission } from "./auth/roles.ts";

@@ -12,6 +12,8 @@ import { AlertManager } from "./alerts/manager.ts";
 import { AlertHistory, MqttAlertOutput, SinkAlertOutput } from "./alerts/outputs.ts";
 import type { AlertSignal } from "./alerts/signal.ts";
 import { HttpApi } from "./api/http.ts";
+import { AUDIT_FILE, AuditLog } from "./auth/audit.ts";
+import { TOKENS_FILE, TokenStore } from "./auth/token-store.ts";
 import type { Config } from "./config.ts";
 import { ALERT_THRESHOLD, defaultDetector, type DetectorFactory } from "./detection/index.ts";
 import type { Detection } from "./detectors/detection.ts";
@@ -148,8 +150,7 @@ export class Processor {
         health: () => this.health(),
         registry: metrics.registry,
       },
-      cfg.http.host,
-      cfg.http.port,
+      { ...cfg.http, tokens: new TokenStore(join(dir, TOKENS_FILE)), audit: new AuditLog(join(dir, AUDIT_FILE), log), log },
     );
   }
 

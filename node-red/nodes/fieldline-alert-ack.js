@@ -30,7 +30,8 @@ module.exports = function (RED) {
           body = text;
         }
         if (!res.ok) {
-          node.status({ fill: "red", shape: "dot", text: `HTTP ${res.status}` });
+          const why = res.status === 401 ? " (token missing, wrong or revoked)" : res.status === 403 ? " (token's role may not acknowledge)" : "";
+          node.status({ fill: "red", shape: "dot", text: `HTTP ${res.status}${why}` });
           done(new Error(`acknowledge ${id}: HTTP ${res.status} ${typeof body === "string" ? body : JSON.stringify(body)}`));
           return;
         }

@@ -1,12 +1,16 @@
 // The example operator dashboard, end to end in headless Chromium: a device's telemetry reaches
 // the real cloud processor, which raises an alert; Node-RED shows the device and the alert; a
 // click on "Acknowledge" goes through the Fieldline ack node to the processor's API, and the
-// acknowledged alert comes back over MQTT to the page.
-import { spawn, type ChildProcess } from "node:child_process";
+// acknowledged alert comes back over MQTT to the page. The ack node authenticates with a
+// node-red token made by the processor's token CLI; its credential (Node-RED's credential
+// store) says `${FIELDLINE_API_TOKEN}`, as in the docker-compose deployment, and Node-RED
+// takes the token from its environment.
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import mqtt from "mqtt";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +26,7 @@ let red: NodeRedRuntime;
 let processor: ChildProcess;
 let processorLog = "";
 let apiUrl: string;
+let apiToken: string;
 let dir: string;
 let browser: Browser;
 
@@ -77,12 +82,15 @@ beforeAll(async () => {
       "  level: warn",
     ].join("\n"),
   );
-  processor = spawn(process.execPath, [tsx, path.join(root, "cloud-processor/src/cli.ts"), "run", "--config", path.join(dir, "processor.yaml")], {
+  const cli = path.join(root, "cloud-processor/src/cli.ts");
+  const added = await promisify(execFile)(process.execPath, [tsx, cli, "token", "add", "node-red", "--role", "node-red", "--data-dir", `${dir}/data`]);
+  apiToken = added.stdout.trim();
+  processor = spawn(process.execPath, [tsx, cli, "run", "--config", path.join(dir, "processor.yaml")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   processor.stdout!.on("data", (d) => (processorLog += d));
   processor.stderr!.on("data", (d) => (processorLog += d));
-  red = await startNodeRed();
+  red = await startNodeRed({ FIELDLINE_API_TOKEN: apiToken });
   await waitFor("processor API", () => fetch(`${apiUrl}/healthz`).then((r) => r.status), (s) => s === 200);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
@@ -103,9 +111,13 @@ describe("operator dashboard", () => {
     const flows = JSON.parse(await readFile(new URL("../examples/operator-dashboard.json", import.meta.url), "utf8")) as Record<string, unknown>[];
     for (const n of flows) {
       if (n.type === "fieldline-broker") n.url = broker.url;
-      if (n.type === "fieldline-alert-ack") n.api = apiUrl;
+      if (n.type === "fieldline-alert-ack") Object.assign(n, { api: apiUrl, credentials: { token: "${FIELDLINE_API_TOKEN}" } });
     }
     await red.deploy(flows);
+    // The credential sits in Node-RED's credential store, not in the flow file.
+    expect(await readFile(path.join(red.userDir, "flows_cred.json"), "utf8")).toContain("${FIELDLINE_API_TOKEN}");
+    expect(await readFile(path.join(red.userDir, "flows.json"), "utf8")).not.toContain("FIELDLINE_API_TOKEN");
+    expect((await fetch(`${apiUrl}/alerts`)).status).toBe(401);
 
     const page = await browser.newPage();
     await page.goto(`${red.url}/fieldline`);
@@ -138,8 +150,10 @@ describe("operator dashboard", () => {
     await alertRow.locator("button.ack").click();
     await expect.poll(() => alertRow.locator(".state").textContent(), { timeout: 15_000 }).toBe("acknowledged by dashboard");
 
-    const alerts = (await (await fetch(`${apiUrl}/alerts`)).json()) as { rule: string; state: string; ackBy?: string }[];
+    const alerts = (await (await fetch(`${apiUrl}/alerts`, { headers: { authorization: `Bearer ${apiToken}` } })).json()) as { rule: string; state: string; ackBy?: string }[];
     expect(alerts.find((a) => a.rule === "pump-hot")).toMatchObject({ state: "acknowledged", ackBy: "dashboard" });
+    const audit = await readFile(path.join(dir, "data", "audit.jsonl"), "utf8");
+    expect(audit).toMatch(/"who":"node-red","role":"node-red","action":"alert.acknowledged".*"by":"dashboard"/);
 
     await page.screenshot({ path: path.join(dir, "dashboard.png"), fullPage: true });
     if (process.env.FIELDLINE_SCREENSHOT) await page.screenshot({ path: process.env.FIELDLINE_SCREENSHOT, fullPage: true });

@@ -16,12 +16,15 @@ export { freePort };
 
 export interface NodeRedRuntime {
   url: string;
+  /** The user dir: flows.json and the credential store flows_cred.json (unencrypted here). */
+  userDir: string;
   deploy(flows: object[]): Promise<void>;
   stop(): Promise<void>;
   output(): string;
 }
 
-export async function startNodeRed(): Promise<NodeRedRuntime> {
+/** `env`: extra environment of the Node-RED process (credentials may say `${NAME}`). */
+export async function startNodeRed(env: Record<string, string> = {}): Promise<NodeRedRuntime> {
   await buildContracts();
   const userDir = await mkdtemp(path.join(os.tmpdir(), "fieldline-node-red-"));
   const scope = path.join(userDir, "node_modules", "@fieldline");
@@ -50,6 +53,7 @@ export async function startNodeRed(): Promise<NodeRedRuntime> {
   const red = require.resolve("node-red/red.js");
   let log = "";
   const child: ChildProcess = spawn(process.execPath, [red, "-s", settings, "-u", userDir], {
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (d) => (log += d));
@@ -73,6 +77,7 @@ export async function startNodeRed(): Promise<NodeRedRuntime> {
   }
   return {
     url,
+    userDir,
     output: () => log,
     async deploy(flows) {
       const res = await fetch(`${url}/flows`, {

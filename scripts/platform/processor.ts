@@ -1,9 +1,11 @@
 /**
  * The cloud processor (`cloud-processor/src/cli.ts run`) as a process, with its operator API
- * on a port chosen once (it keeps the port across restarts and kill -9).
+ * on a port chosen once (it keeps the port across restarts and kill -9) and an operator token
+ * for it, made once in its data dir (`apiToken`; the API refuses requests without one).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { TOKENS_FILE, TokenStore } from "@fieldline/cloud-processor";
 import type { Alert } from "@fieldline/firmware-contracts";
 import { ManagedProcess } from "./process";
 import { freePort } from "./servers";
@@ -37,6 +39,8 @@ function sinkYaml(s: SinkOptions): string {
 export class ProcessorService {
   private proc: ManagedProcess | undefined;
   apiPort = 0;
+  /** Bearer token of the `platform` operator account. */
+  apiToken = "";
 
   constructor(private readonly opts: ProcessorOptions) {}
 
@@ -55,6 +59,8 @@ export class ProcessorService {
   async start(): Promise<void> {
     if (!this.proc) {
       this.apiPort = await freePort();
+      await mkdir(this.dataDir, { recursive: true });
+      this.apiToken = (await new TokenStore(join(this.dataDir, TOKENS_FILE)).add("platform", "operator")).token;
       const o = this.opts;
       const config = join(o.dir, "processor.yaml");
       await writeFile(
@@ -93,8 +99,12 @@ export class ProcessorService {
     await this.proc?.close();
   }
 
+  get auth(): Record<string, string> {
+    return { authorization: `Bearer ${this.apiToken}` };
+  }
+
   async alerts(): Promise<Alert[]> {
-    const res = await fetch(`${this.apiUrl}/alerts`);
+    const res = await fetch(`${this.apiUrl}/alerts`, { headers: this.auth });
     if (!res.ok) throw new Error(`GET /alerts: HTTP ${res.status}`);
     return (await res.json()) as Alert[];
   }
@@ -106,7 +116,7 @@ export class ProcessorService {
 
   /** Sum of a Prometheus counter or gauge over its labels (optionally one label value). */
   async metric(name: string, label?: string): Promise<number> {
-    const text = await (await fetch(`${this.apiUrl}/metrics`)).text();
+    const text = await (await fetch(`${this.apiUrl}/metrics`, { headers: this.auth })).text();
     let sum = 0;
     for (const line of text.split("\n")) {
       if (!line.startsWith(name)) continue;

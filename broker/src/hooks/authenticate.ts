@@ -48,12 +48,15 @@ export function makeAuthenticate(ctx: HookContext) {
     const certName = verifiedCertName(client);
     const name = username ?? certName;
     if (!name) throw reject(BAD_CREDENTIALS, "no username");
-    const blocked = ctx.throttle.blocked(name, address);
+    await ctx.registry.refresh();
+    // Registered names are throttled only by their own failures, never by their address's.
+    const record = ctx.registry.get(name);
+    const known = record !== undefined && !record.revokedAt;
+    const blocked = ctx.throttle.blocked(name, address, known);
     if (blocked) {
       ctx.metrics.connects.inc({ result: `throttled-${blocked}` });
       throw reject(NOT_AUTHORIZED, `too many failed logins for this ${blocked}`);
     }
-    await ctx.registry.refresh();
     let identity: IdentityRecord | undefined;
     if (password !== undefined) identity = await ctx.registry.verify(name, password);
     else if (certName === name) {
@@ -61,7 +64,7 @@ export function makeAuthenticate(ctx: HookContext) {
       identity = rec && !rec.revokedAt ? rec : undefined;
     }
     if (!identity) {
-      ctx.throttle.failed(name, address);
+      ctx.throttle.failed(name, address, known);
       ctx.metrics.connects.inc({ result: "bad-credentials" });
       throw reject(BAD_CREDENTIALS, "bad username or password");
     }

@@ -41,7 +41,8 @@ export async function waitFor<T>(what: string, fn: () => Promise<T> | T, ok: (v:
 
 export function testConfig(over: Record<string, unknown>): Config {
   return parseConfig({
-    http: { port: 0 },
+    // Tests of the pipeline read the API without tokens; test/integration/api-auth.test.ts covers auth.
+    http: { port: 0, auth: "none" },
     log: { level: process.env.FL_TEST_LOG ?? "silent" },
     writer: { retryInitialMs: 50, retryMaxMs: 200 },
     alerts: { clearHoldMs: 0, tickMs: 50 },
