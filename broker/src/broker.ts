@@ -11,6 +11,7 @@ import { pino, type Logger } from "pino";
 import { BACKENDS, type Backend } from "./cluster/backends.ts";
 import { checkRedisDurability } from "./cluster/redis-durability.ts";
 import { ConfigError, type BrokerConfig } from "./config.ts";
+import { clearOnlyById, forwardOnce } from "./durability/forward-once.ts";
 import { publishBeforeAck } from "./durability/publish-before-ack.ts";
 import { ResumeOrder } from "./durability/resume-order.ts";
 import { makeAuthenticate } from "./hooks/authenticate.ts";
@@ -115,6 +116,7 @@ export class Broker {
           compactAfterBytes: p.compactAfterBytes,
           log,
         });
+    clearOnlyById(this.backend.persistence as unknown as Parameters<typeof clearOnlyById>[0]);
     const resume = new ResumeOrder();
     resume.watch(this.backend.persistence as unknown as Parameters<ResumeOrder["watch"]>[0]);
     const limits = config.limits;
@@ -162,7 +164,9 @@ export class Broker {
     const handle = (conn: Duplex, req?: IncomingMessage): void => {
       raiseWriteBuffer(conn, limits.subscriberBufferBytesQos + limits.maxPacketBytes);
       coalesceWrites(conn);
-      resume.hold(aedes.handle(conn, req) as unknown as Client);
+      const client = aedes.handle(conn, req) as unknown as Client;
+      forwardOnce(client); // inside the resume hold: what it releases is filtered here
+      resume.hold(client);
       guardPacketSize(conn, limits.maxPacketBytes, (announced) => {
         this.metrics.oversizePackets.inc();
         log.info({ announced, limit: limits.maxPacketBytes }, "packet too large; connection closed");
