@@ -16,3 +16,4 @@ export { hashSecret, verifySecret, generateSecret, DEFAULT_SCRYPT, type ScryptPa
 export { compileAcl, type ClientAcl, type PublishDenial } from "./acl/acl.ts";
 export { POLICIES, RETAINED_KINDS, type RolePolicy } from "./acl/policy.ts";
 export { filterCovers } from "./acl/filter.ts";
+export { forwardOnce, clearOnlyById } from "./durability/forward-once.ts";
