@@ -15,12 +15,12 @@ const common = {
 };
 
 export const sinkSchema = z.discriminatedUnion("type", [
-  z.object({
+  z.strictObject({
     type: z.literal("file").describe("Line-protocol file (the embedded default; no server)."),
     path: z.string().min(1).default("data/points.lp").describe("File the points are appended to."),
     fsync: z.boolean().default(true).describe("fsync after every batch."),
   }),
-  z.object({
+  z.strictObject({
     type: z.literal("influxdb").describe("InfluxDB v2 write API via @influxdata/influxdb-client (2.x, 3.x, Cloud, 1.8+)."),
     url: z.url().describe("Base URL, e.g. http://influxdb:8086."),
     token: z.string().optional().describe("API token."),
@@ -28,7 +28,7 @@ export const sinkSchema = z.discriminatedUnion("type", [
     bucket: z.string().min(1).default("telemetry").describe("Bucket."),
     ...common,
   }),
-  z.object({
+  z.strictObject({
     type: z.literal("influxdb-v1").describe("InfluxDB 1.x HTTP /write endpoint."),
     url: z.url().describe("Base URL, e.g. http://127.0.0.1:8086."),
     database: z.string().min(1).default("fieldline").describe("Database (must exist)."),
@@ -40,13 +40,13 @@ export const sinkSchema = z.discriminatedUnion("type", [
 ]);
 
 export const configSchema = z
-  .object({
+  .strictObject({
     dataDir: z
       .string()
       .default("data")
       .describe("Directory for checkpoints, the dead-letter store, alert history and the rules file."),
     mqtt: z
-      .object({
+      .strictObject({
         url: z.string().default("mqtt://127.0.0.1:1883").describe("Broker URL."),
         clientId: z
           .string()
@@ -69,7 +69,7 @@ export const configSchema = z
       .prefault({}),
     sink: sinkSchema.default({ type: "file", path: "data/points.lp", fsync: true }).describe("Where points go."),
     writer: z
-      .object({
+      .strictObject({
         maxBatchPoints: z.number().int().min(1).default(5000).describe("Most points in one write."),
         maxBufferedPoints: z
           .number()
@@ -82,7 +82,7 @@ export const configSchema = z
       })
       .prefault({}),
     detection: z
-      .object({
+      .strictObject({
         enabled: z.boolean().default(true).describe("Score every finite reading with the anomaly detector."),
         thread: z
           .enum(["worker", "inline"])
@@ -94,14 +94,14 @@ export const configSchema = z
       })
       .prefault({}),
     alerts: z
-      .object({
+      .strictObject({
         clearHoldMs: ms(30_000, "A cleared condition must stay clear this long before the alert clears (flap suppression)."),
         renotifyMs: ms(3_600_000, "Re-publish an unacknowledged active alert this often (0 = never)."),
         tickMs: ms(1000, "How often clear holds and re-notifications are checked."),
       })
       .prefault({}),
     rules: z
-      .object({
+      .strictObject({
         file: z.string().optional().describe("Initial rules YAML (default: the last applied rules in dataDir, if any)."),
         wallClock: z
           .boolean()
@@ -114,7 +114,7 @@ export const configSchema = z
       })
       .prefault({}),
     http: z
-      .object({
+      .strictObject({
         host: z.string().default("127.0.0.1").describe("Operator API listen address."),
         port: z.number().int().min(0).max(65535).default(8080).describe("Operator API port (0 = any free port)."),
         auth: z
@@ -126,7 +126,7 @@ export const configSchema = z
           .default("token")
           .describe("token: /metrics needs a token whose role may read metrics (operator, viewer); open: anyone who reaches the port may scrape it."),
         tls: z
-          .object({
+          .strictObject({
             cert: z.string().min(1).describe("PEM certificate (chain) file; with `key`, the API serves HTTPS only."),
             key: z.string().min(1).describe("PEM private key file of that certificate."),
           })
@@ -142,7 +142,7 @@ export const configSchema = z
       })
       .prefault({}),
     log: z
-      .object({
+      .strictObject({
         level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info").describe("pino level."),
       })
       .prefault({}),

@@ -68,6 +68,10 @@ export class Pipeline {
         metrics.orderGaveUp.inc(to - from + 1);
         log.warn({ event: "rules-gap-given-up", device, boot, from, to }, "telemetry seqs never arrived in time; rules went on without them");
       },
+      outOfRange: (device, boot, seq, expected) => {
+        metrics.orderLate.inc();
+        log.warn({ event: "rules-seq-out-of-range", device, boot, seq, expected }, "telemetry seq far ahead of the expected one; evaluated as it came, position kept");
+      },
       late: (device, boot, seq) => {
         metrics.orderLate.inc();
         const k = `${device}\u0000${boot}`;

@@ -292,6 +292,20 @@ http: { listen: "127.0.0.1:0" }
     expect(values.size).toBe(10);
   });
 
+  it("republishes a lost message while newer ones keep being confirmed", async () => {
+    observer.skipConfirm = 1; // the first message is lost; every later one is confirmed
+    const source = await start("e2e4", ", resendMs: 500");
+    const t0 = Date.now();
+    // A busy device: a reading every 100 ms, each confirmed soon after.
+    for (let i = 0; i < 25; i++) {
+      source.push({ sensor: "flow", t: t0 + i, value: i });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const firsts = telemetryOf("e2e4").filter((m) => m.seq === 0).length;
+    expect(firsts).toBeGreaterThanOrEqual(2); // re-sent while the confirmations kept coming
+    await until(() => agent!.outbox.stats().depth === 0, 10_000, "outbox drained");
+  });
+
   it("with release: puback the broker's PUBACK is enough", async () => {
     observer.confirm = false;
     try {
@@ -312,14 +326,31 @@ describe("agent: no two readings of a sensor share a stored millisecond", () => 
     for (let i = 0; i < 40; i++) source.push({ sensor: "burst", t: t0, value: i }); // one arrival time
     source.push({ sensor: "burst", t: t0 + 5, value: 40 }); // in order, inside the spread burst
     source.push({ sensor: "burst", t: t0 - 100, value: 41 }); // out of order: keeps its time
+    source.push({ sensor: "burst", t: t0 + 3, value: 42 }); // out of order, on a stored time: moves back to a free one
     const got = () => readingsOf(a.envelope.boot).filter((r) => r.sensor === "burst") as unknown as { t: number; value: number }[];
-    await until(() => got().length === 42, 5000, "42 readings");
+    await until(() => got().length === 43, 5000, "43 readings");
     const byValue = new Map(got().map((r) => [r.value, r.t]));
     const times = Array.from({ length: 41 }, (_, i) => byValue.get(i)!);
     expect(new Set(times).size).toBe(41);
     expect(times).toEqual(times.map((_, i) => t0 + i)); // t0, t0+1, ... in arrival order
     expect(byValue.get(41)).toBe(t0 - 100);
+    expect(byValue.get(42)).toBe(t0 - 1); // t0 .. t0+40 are taken
+    expect(new Set(got().map((r) => r.t)).size).toBe(43);
     const text = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
-    expect(text).toMatch(/fieldline_edge_timestamps_moved_total 40\b/);
+    expect(text).toMatch(/fieldline_edge_timestamps_moved_total 41\b/);
+  });
+});
+
+describe("agent: a reading stamped far from the host clock cannot silence local safety", () => {
+  it("takes the host's time for it, so the next real reading still fires the shutoff", async () => {
+    const { agent: a, source } = await startAgent();
+    source.push({ sensor: "pressure", t: Date.UTC(3000, 0, 1), value: 2 }); // bogus MCU time
+    source.push({ sensor: "pressure", t: Date.now(), value: 9 }); // real, above 8: shut the pump
+    await until(async () => (await gpio!.get(4)).value === 0, 5000, "PUMP shut");
+    const text = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+    expect(text).toMatch(/fieldline_edge_timestamps_replaced_total 1\b/);
+    await until(() => readingsOf(a.envelope.boot).filter((r) => r.sensor === "pressure").length === 2, 5000, "both published");
+    const times = readingsOf(a.envelope.boot).filter((r) => r.sensor === "pressure") as unknown as { t: number }[];
+    for (const r of times) expect(Math.abs(r.t - Date.now())).toBeLessThan(60_000);
   });
 });

@@ -2,9 +2,11 @@ import type { Action, Transition } from "./types.ts";
 
 /** Times above this are read as epoch milliseconds and shown as ISO 8601. */
 const EPOCH_MS_FROM = 1e11;
+/** The largest time a JavaScript Date holds (ECMA-262 21.4.1.22); beyond it, the number. */
+const DATE_MAX_MS = 8.64e15;
 
 export function formatTime(t: number): string {
-  return t >= EPOCH_MS_FROM ? new Date(t).toISOString() : String(t);
+  return t >= EPOCH_MS_FROM && t <= DATE_MAX_MS ? new Date(t).toISOString() : String(t);
 }
 
 function formatAction(a: Action): string {

@@ -281,4 +281,14 @@ describe("rules CLI", () => {
     );
     expect(stdout).toBe("rules/test/cases/stale/rules.yaml: ok (2 rules)\n");
   });
+
+  it("replays a time beyond what a date can hold without a crash, printing the number", async () => {
+    const rulesFile = join(tmp, "far.yaml");
+    writeFileSync(rulesFile, "rules:\n  - id: hot\n    when: { threshold: { sensor: temp, above: 50 } }\n");
+    const jsonl = join(tmp, "far.jsonl");
+    writeFileSync(jsonl, '{"device":"d","sensor":"temp","t":1e300,"value":95}\n');
+    const res = await rules(["replay", rulesFile, jsonl]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/1e\+300\s+fired\s+hot/);
+  });
 });

@@ -10,7 +10,9 @@
  *
  * A gap that does not fill within `holdMs` (wall clock) is given up: what is held is released
  * in seq order and the missing seqs are reported through `gaveUp`, so nothing waits forever on
- * a message the device itself dropped. Held messages per device are bounded by `maxHeld`.
+ * a message the device itself dropped. Held messages per device are bounded by `maxHeld`, and
+ * a seq more than `maxJump` ahead is no gap to wait for: it is released at once and the
+ * position stays (one bogus seq must not make every later message look already seen).
  *
  * Boots: a device's first message of a new boot id starts that boot. If its seq is 0 it is
  * released at once; otherwise the seqs before it are waited for like any gap. What is held of
@@ -34,6 +36,10 @@ export interface SequencerOptions<T> {
   release: (device: string, item: T) => void;
   /** The seqs [from, to] of `boot` never arrived in time: the rules go on without them. */
   gaveUp?: (device: string, boot: string, from: number, to: number) => void;
+  /** A seq further ahead of the expected one than this is bogus, not a gap (default 100,000). */
+  maxJump?: number;
+  /** A seq more than `maxJump` ahead of the expected one: released as it is, the position kept. */
+  outOfRange?: (device: string, boot: string, seq: number, expected: number) => void;
   /** A message of an earlier boot after the device moved to a newer one. */
   late?: (device: string, boot: string, seq: number) => void;
   now?: () => number;
@@ -91,6 +97,13 @@ export class Sequencer<T> {
       d.next++;
       this.o.release(device, item);
       if (d.held.size > 0) this.drain(device, d);
+      return "released";
+    }
+    if (seq - d.next > (this.o.maxJump ?? 100_000)) {
+      // Further ahead than could ever be held: a bogus seq, not a gap to wait for. Taking it
+      // as the new position would make every real message after it look already seen.
+      this.o.outOfRange?.(device, boot, seq, d.next);
+      this.o.release(device, item);
       return "released";
     }
     if (d.held.has(seq)) return "seen";

@@ -67,3 +67,18 @@ describe("README", () => {
     expect(block).toBe(configReference());
   });
 });
+
+describe("unknown keys at any depth", () => {
+  it("rejects a misspelt key inside a section, naming its path", () => {
+    for (const [cfg, path] of [
+      [{ writer: { maxBatchPonts: 10 } }, "writer"],
+      [{ detection: { enabeld: false } }, "detection"],
+      [{ rules: { reorderMS: 10 } }, "rules"],
+      [{ mqtt: { usrname: "x" } }, "mqtt"],
+      [{ sink: { type: "file", fsnyc: true } }, "sink"],
+      [{ log: { levl: "info" } }, "log"],
+    ] as const) {
+      expect(() => parseConfig(cfg), JSON.stringify(cfg)).toThrow(new RegExp(`${path}.*(${Object.keys(Object.values(cfg)[0]!).filter((k) => k !== "type").join("|")})`, "s"));
+    }
+  });
+});

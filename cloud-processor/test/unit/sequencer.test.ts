@@ -81,6 +81,16 @@ describe("Sequencer", () => {
     expect(released).toEqual(["a:0", "a:2", "a:3", "a:4", "a:5"]);
   });
 
+  it("a seq far ahead (more than maxJump) is released as it is and does not move the position", () => {
+    const released: string[] = [];
+    const s = new Sequencer<string>({ holdMs: 1000, maxHeld: 100, maxJump: 1000, release: (d, x) => released.push(`${d}:${x}`) });
+    s.offer("a", "b1", 0, "0");
+    expect(s.offer("a", "b1", 1_000_000, "bogus")).toBe("released");
+    expect(s.offer("a", "b1", 1, "1")).toBe("released");
+    expect(s.offer("a", "b1", 2, "2")).toBe("released");
+    expect(released).toEqual(["a:0", "a:bogus", "a:1", "a:2"]);
+  });
+
   it("devices are independent: one device's gap holds nobody else", () => {
     const { s, released } = setup();
     s.offer("a", "b", 0, "0");

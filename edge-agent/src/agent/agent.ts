@@ -30,6 +30,11 @@ import { runCommand } from "./commands";
 import { prepareRules, type StoredConfig } from "./desired-config";
 import { decodeMarks, encodeMarks } from "./marks";
 import { Messages } from "./messages";
+
+/** Readings stamped further than this from the host clock take the host's time. */
+const PLAUSIBLE_MS = 86_400_000;
+/** Stored times remembered per sensor so an out-of-order reading does not land on one. */
+const RECENT_TIMES = 64;
 import { readJson, writeJsonAtomic } from "./state-file";
 
 export const AGENT_VERSION = "fieldline-edge/0.1.0";
@@ -96,7 +101,8 @@ export class Agent {
   private firmware: string | undefined;
   private readonly goodSensors = new Set<string>();
   /** Per sensor: the last reading's time as stamped and as stored (see distinctTime). */
-  private readonly lastTimes = new Map<string, { stamped: number; stored: number }>();
+  private readonly lastTimes = new Map<string, { stamped: number; stored: number; recent: number[]; at: number }>();
+  private implausibleLogged: number | undefined;
   private readonly loggedRejects = new Set<string>();
   private fullSince = { records: 0, bytes: 0 };
   private fullTimer: NodeJS.Timeout | undefined;
@@ -418,6 +424,7 @@ export class Agent {
         continue;
       }
       n++;
+      t = this.plausibleTime(r.sensor, t);
       t = this.distinctTime(r.sensor, t);
       this.safety?.push({ device, sensor: r.sensor, t, value: r.value });
       const reading: Reading = r.q === undefined || r.q === 0 ? { sensor: r.sensor, t, value: r.value } : { sensor: r.sensor, t, value: r.value, q: r.q };
@@ -427,22 +434,52 @@ export class Agent {
   }
 
   /**
+   * A reading stamped more than a day from the host clock (a bogus MCU time, a clock reset to
+   * 1970) would move the sensor's event time and make the next real readings "late" for the
+   * local safety rules. Its value still counts: it takes the host's time instead (counted in
+   * `timestamps_replaced_total`, logged once a minute).
+   */
+  private plausibleTime(sensor: string, t: number): number {
+    const now = this.clock();
+    if (Math.abs(t - now) <= PLAUSIBLE_MS) return t;
+    this.metrics.timestampsReplaced.inc();
+    const last = this.implausibleLogged;
+    if (last === undefined || now - last >= 60_000) {
+      this.implausibleLogged = now;
+      this.logger.warn({ sensor, t, now }, "reading stamped more than a day from the host clock; host time used");
+    }
+    return now;
+  }
+
+  /**
    * A sensor's readings never share a millisecond: the database keeps one point per series
    * and time, so a burst stamped on arrival (hundreds of frames in one read) would overwrite
    * itself. A reading at or before the previous one's stored time, but not before its
    * stamped time (it came in order), moves to 1 ms after the previous one. A reading older
-   * than that came out of order and keeps its time. Counted in `timestamps_moved_total`.
+   * than that came out of order and keeps its time, unless one of the sensor's last 64
+   * readings is stored at it: then it moves back to the nearest free millisecond. Counted in
+   * `timestamps_moved_total`.
    */
   private distinctTime(sensor: string, t: number): number {
     let last = this.lastTimes.get(sensor);
-    if (!last) this.lastTimes.set(sensor, (last = { stamped: -Infinity, stored: -Infinity }));
-    if (t < last.stamped) return t;
-    last.stamped = t;
-    if (t <= last.stored) {
-      t = last.stored + 1;
-      this.metrics.timestampsMoved.inc();
+    if (!last) this.lastTimes.set(sensor, (last = { stamped: -Infinity, stored: -Infinity, recent: [], at: 0 }));
+    if (t < last.stamped) {
+      // Out of order: it keeps its time unless one of the sensor's recent readings has it.
+      const moved = t;
+      while (last.recent.includes(t)) t--;
+      if (t !== moved) this.metrics.timestampsMoved.inc();
+    } else {
+      last.stamped = t;
+      if (t <= last.stored) {
+        t = last.stored + 1;
+        this.metrics.timestampsMoved.inc();
+      }
+      last.stored = t;
     }
-    last.stored = t;
+    // The sensor's last RECENT_TIMES stored times, for out-of-order readings to avoid.
+    if (last.recent.length < RECENT_TIMES) last.recent.push(t);
+    else last.recent[last.at] = t;
+    last.at = (last.at + 1) % RECENT_TIMES;
     return t;
   }
 

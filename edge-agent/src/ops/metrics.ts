@@ -44,6 +44,11 @@ export class AgentMetrics {
   });
   readonly connected = new Gauge({ name: "fieldline_edge_mqtt_connected", help: "1 while the MQTT session is up", registers: [this.registry] });
   readonly latched = new Gauge({ name: "fieldline_edge_latched_lines", help: "Output lines held by a latch", registers: [this.registry] });
+  readonly timestampsReplaced = new Counter({
+    name: "fieldline_edge_timestamps_replaced_total",
+    help: "Readings stamped more than a day from the host clock, given the host's time",
+    registers: [this.registry],
+  });
   readonly timestampsMoved = new Counter({
     name: "fieldline_edge_timestamps_moved_total",
     help: "Readings moved 1 ms past the previous one of their sensor so that no two share a stored time",

@@ -8,10 +8,11 @@
  * - "stored" (the default): a telemetry record is released only when the cloud says its
  *   readings are stored (the `stored` topic, see `stored()`); its PUBACK only frees a slot of
  *   the window. At most `storedWindow` telemetry records wait for that at once; past it the
- *   pump stops reading the outbox, which keeps the backlog on disk. If nothing is confirmed
- *   for `resendMs` while connected, the pump republishes from the oldest unreleased record,
- *   and waits twice as long before the next such resend (up to 16 times), until something is
- *   confirmed again. Other kinds are released on their PUBACK.
+ *   pump stops reading the outbox, which keeps the backlog on disk. If the oldest unconfirmed
+ *   record has waited `resendMs` while connected (whatever newer records were confirmed
+ *   meanwhile), the pump republishes from it, and waits twice as long before the next such
+ *   resend (up to 16 times), until that record is confirmed. Other kinds are released on
+ *   their PUBACK.
  * - "puback": every record is released on its PUBACK (for a cloud that sends no `stored`).
  */
 import type { MqttClient } from "mqtt";
@@ -42,8 +43,9 @@ export class Pump {
   private idleWaiters: (() => void)[] = [];
   /** Telemetry records published and waiting for the cloud's `stored`, by boot then seq. */
   private awaiting = new Map<string, Map<number, number>>();
+  /** When each waiting record (by outbox id) was published, oldest first. */
+  private sentAt = new Map<number, number>();
   private awaitingCount = 0;
-  private lastProgress = 0;
   private resendAfter: number;
   private resendTimer: NodeJS.Timeout | undefined;
   /** Records republished because the cloud confirmed nothing in time. */
@@ -105,6 +107,7 @@ export class Pump {
         for (const [seq, id] of waiting) {
           if (seq < from || seq > to) continue;
           waiting.delete(seq);
+          this.sentAt.delete(id);
           this.opts.outbox.ack(id);
           released++;
         }
@@ -113,6 +116,7 @@ export class Pump {
           const id = waiting.get(s);
           if (id === undefined) continue;
           waiting.delete(s);
+          this.sentAt.delete(id);
           this.opts.outbox.ack(id);
           released++;
         }
@@ -121,7 +125,6 @@ export class Pump {
     if (waiting.size === 0) this.awaiting.delete(boot);
     if (released === 0) return;
     this.awaitingCount -= released;
-    this.lastProgress = this.now();
     this.resendAfter = this.opts.resendMs ?? 30_000;
     if (this.opts.outbox.stats().depth === 0) this.notifyIdle();
     this.kick();
@@ -148,19 +151,25 @@ export class Pump {
     this.generation++;
     this.inflight = 0;
     this.clearAwaiting();
-    this.lastProgress = this.now();
     this.opts.outbox.rewind();
     this.kick();
   }
 
   private clearAwaiting(): void {
     this.awaiting.clear();
+    this.sentAt.clear();
     this.awaitingCount = 0;
   }
 
+  /**
+   * The oldest unconfirmed record has waited `resendAfter`: republish from it. Confirmations
+   * of newer records do not count as progress for it (a record the broker lost before the
+   * processor subscribed again would otherwise wait while newer ones are confirmed).
+   */
   private checkResend(): void {
     if (!this.client || this.awaitingCount === 0) return;
-    if (this.now() - this.lastProgress < this.resendAfter) return;
+    const oldest = this.sentAt.values().next().value;
+    if (oldest === undefined || this.now() - oldest < this.resendAfter) return;
     const base = this.opts.resendMs ?? 30_000;
     this.resendAfter = Math.min(this.resendAfter * 2, base * 16);
     this.resends += this.awaitingCount;
@@ -194,6 +203,7 @@ export class Pump {
           if (!waiting) this.awaiting.set(ids.boot, (waiting = new Map()));
           if (!waiting.has(ids.seq)) this.awaitingCount++;
           waiting.set(ids.seq, rec.id);
+          this.sentAt.set(rec.id, this.now());
         }
         const payload = Buffer.from(rec.payload.buffer, rec.payload.byteOffset, rec.payload.byteLength);
         client.publish(this.opts.topicOf(rec.kind), payload, { qos: 1, retain: rec.retain }, (err) => {

@@ -47,6 +47,14 @@ describe("McuClock", () => {
     expect(c.toHost(13_000, 141_020, 13_000)).toBe(113_000);
   });
 
+  it("one frame with a bogus MCU time does not move the anchor", () => {
+    const c = new McuClock(2000);
+    expect(c.toHost(1000, 50_000, 1000)).toBe(50_000);
+    const far = 31_536_000_000_000; // 1000 years of MCU time
+    expect(c.toHost(far, 51_000, far)).toBe(far + 49_000); // converted with the old anchor (the agent judges it)
+    expect(c.toHost(5000, 54_000, 5000)).toBe(54_000); // the next real frame keeps its time
+  });
+
   it("a saved anchor is restored after a restart", () => {
     const first = new McuClock(2000);
     first.toHost(10_000, 110_000, 10_000);

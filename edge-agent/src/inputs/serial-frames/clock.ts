@@ -35,8 +35,13 @@ export class McuClock {
   /** Host epoch ms for MCU time `mcuT`, given the frame arrived at host time `arrival`. */
   toHost(mcuT: number, arrival: number, newestInFrame: number): number {
     const candidate = arrival - newestInFrame;
-    if (this.offset === undefined || candidate < this.offset) {
+    if (this.offset === undefined || (candidate < this.offset && this.offset - candidate <= this.maxLagMs)) {
       this.offset = candidate;
+      this.lagSince = undefined;
+    } else if (candidate < this.offset) {
+      // A frame far ahead of the anchor (a bogus MCU time, or an MCU clock that jumped):
+      // one such frame does not move the anchor; it keeps its converted time and the agent's
+      // time check judges it. The frames after it show whether the clock really moved.
       this.lagSince = undefined;
     } else if (candidate - this.offset > this.maxLagMs) {
       if (this.lagSince === undefined) {

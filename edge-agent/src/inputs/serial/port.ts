@@ -70,6 +70,9 @@ export class ReopeningPort {
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     port?.removeAllListeners();
+    // A write still in flight fails with EBADF once the fd is closed; with no listener left
+    // that error would be thrown out of the process.
+    port?.on("error", () => undefined);
   }
 
   /** Writes and waits until the bytes are handed to the OS. Rejects if the port is not open. */
