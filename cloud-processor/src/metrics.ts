@@ -14,6 +14,7 @@ export class Metrics {
   readonly reboots: Counter;
   readonly orderHeld: Gauge;
   readonly timeQuarantined: Counter;
+  readonly rulesLate: Gauge;
   readonly orderGaveUp: Counter;
   readonly orderLate: Counter;
   readonly pointsWritten: Counter;
@@ -44,6 +45,7 @@ export class Metrics {
     this.missingSeqs = new Counter({ name: `${p}seq_missing_total`, help: "Seqs skipped by gaps", registers: r });
     this.lateMessages = new Counter({ name: `${p}late_messages_total`, help: "Messages filling an earlier gap", registers: r });
     this.reboots = new Counter({ name: `${p}reboots_total`, help: "New boot ids seen", registers: r });
+    this.rulesLate = new Gauge({ name: `${p}rules_late_readings_total`, help: "Readings the rules skipped because a newer reading of their device and sensor came first (since start)", registers: r });
     this.timeQuarantined = new Counter({ name: `${p}rules_time_quarantined_readings_total`, help: "Readings stamped outside rules.maxFutureMs / rules.maxPastMs of the wall clock: stored, kept from the rules", registers: r });
     this.orderHeld = new Gauge({ name: `${p}rules_held_messages`, help: "Messages held back from the rules until a gap in their device's seqs fills", registers: r });
     this.orderGaveUp = new Counter({ name: `${p}rules_gap_seqs_given_up_total`, help: "Seqs the rules went on without after waiting rules.reorderMs", registers: r });

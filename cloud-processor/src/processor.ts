@@ -210,6 +210,8 @@ export class Processor {
     m.inflight.set(this.session.inflight);
     m.paused.set(this.session.paused ? 1 : 0);
     m.activeAlerts.set(this.alerts.list().length);
+    const late = this.rules.stats()?.late;
+    if (late !== undefined) m.rulesLate.set(late);
     m.detectorSeries.set(this.detection?.series ?? 0);
     m.mqttConnected.set(this.session.connected ? 1 : 0);
     m.sinkHealthy.set(this.writer.healthy ? 1 : 0);

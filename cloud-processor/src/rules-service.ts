@@ -156,6 +156,11 @@ export class RulesService {
     return tr.length === 0 ? [] : this.signals(tr, site);
   }
 
+  /** The evaluator's counters (readings skipped as late, duplicates, ...), if rules are loaded. */
+  stats(): ReturnType<Evaluator["stats"]> | undefined {
+    return this.evaluator?.stats();
+  }
+
   /** Moves event time on (stale rules); `site` of each device is the one it was seen on. */
   advance(t: number): AlertSignal[] {
     if (!this.evaluator) return [];

@@ -67,7 +67,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosReport> {
       steps: chaosSteps(schedule, o.seconds, o.log),
       settle: { timeoutMs: o.settleMs ?? 45_000, quietMs: 32_000, eventWaitMs: 5_000, alerts: alertsComplete, examples: 100_000 },
     });
-    return judgeChaos(result, { seed: o.seed, backend: o.backend, store: platform.store.describe, seconds: o.seconds, schedule, dir: o.dir });
+    return judgeChaos(result, { seed: o.seed, backend: o.backend, store: platform.store.describe, seconds: o.seconds, schedule, dir: o.dir, shutoffAtS: plan.shutoffAt });
   } finally {
     await platform.stop();
   }
