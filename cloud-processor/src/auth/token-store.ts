@@ -15,7 +15,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { open, readFile, rename, stat } from "node:fs/promises";
-import { DEFAULT_SCRYPT, hashToken, verifyTokenHash, type ScryptParams } from "./hash.ts";
+import { DEFAULT_SCRYPT, hashSecret, verifySecret, type ScryptParams } from "@fieldline/broker";
 import { isRole, type Role } from "./roles.ts";
 
 export interface TokenRecord {
@@ -49,7 +49,7 @@ export interface TokenStoreOptions {
   /** Most scrypt verifications running at once; more answer "busy". */
   maxPendingScrypt?: number;
   now?: () => number;
-  /** Checks a token against a stored hash (default: scrypt, hash.ts). */
+  /** Checks a token against a stored hash (default: scrypt, the broker's verifySecret). */
   verifyHash?: (token: string, stored: string) => Promise<boolean>;
 }
 
@@ -113,7 +113,7 @@ export class TokenStore {
     if (this.pendingScrypt >= (this.opts.maxPendingScrypt ?? 4)) return { ok: false, reason: "busy" };
     this.pendingScrypt++;
     try {
-      if (!(await (this.opts.verifyHash ?? verifyTokenHash)(token, rec.hash))) return { ok: false, reason: "wrong" };
+      if (!(await (this.opts.verifyHash ?? verifySecret)(token, rec.hash))) return { ok: false, reason: "wrong" };
     } finally {
       this.pendingScrypt--;
     }
@@ -131,7 +131,7 @@ export class TokenStore {
     }
     const id = randomBytes(8).toString("hex");
     const token = `flp_${id}_${randomBytes(32).toString("base64url")}`;
-    const record: TokenRecord = { id, name, role, hash: await hashToken(token, this.opts.scrypt ?? DEFAULT_SCRYPT), createdAt: new Date().toISOString() };
+    const record: TokenRecord = { id, name, role, hash: await hashSecret(token, this.opts.scrypt ?? DEFAULT_SCRYPT), createdAt: new Date().toISOString() };
     await this.save([...this.tokens, record]);
     return { record, token };
   }

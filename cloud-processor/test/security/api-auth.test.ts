@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { HttpApi } from "../../src/api/http.ts";
 import { runTokenCli } from "../../src/auth/token-cli.ts";
-import { verifyTokenHash } from "../../src/auth/hash.ts";
+import { verifySecret as verifyTokenHash } from "@fieldline/broker";
 import type { TokenStore } from "../../src/auth/token-store.ts";
 import { parseConfig } from "../../src/config.ts";
 import { Processor } from "../../src/processor.ts";
